@@ -20,6 +20,7 @@ public final class SparseBatch {
   private int[] offsets;
   private int[] indices;
   private double[] values;
+  private boolean[] numeric;
   private double[] labels;
   private double[] weights;
   private int nnz;
@@ -41,6 +42,7 @@ public final class SparseBatch {
     weights = new double[expectedExamples];
     indices = new int[expectedExamples * expectedFeaturesPerExample];
     values = new double[indices.length];
+    numeric = new boolean[indices.length];
   }
 
   /** Empties the batch, keeping its buffers. */
@@ -50,15 +52,32 @@ public final class SparseBatch {
     offsets[0] = 0;
   }
 
-  /** Adds feature {@code (index, value)} to the example being built. */
+  /**
+   * Adds a categorical (or pre-scaled) feature {@code (index, value)} to the example being built;
+   * the model uses {@code value} as it is (1 for a plain categorical feature).
+   */
   public void add(int index, double value) {
+    put(index, value, false);
+  }
+
+  /**
+   * Adds a numeric feature with its raw value; the model scales it online (the scaling statistics
+   * are part of the model, so trainer and scorer scale alike).
+   */
+  public void addNumeric(int index, double rawValue) {
+    put(index, rawValue, true);
+  }
+
+  private void put(int index, double value, boolean isNumeric) {
     if (nnz == indices.length) {
       int capacity = Math.max(16, indices.length * 2);
       indices = Arrays.copyOf(indices, capacity);
       values = Arrays.copyOf(values, capacity);
+      numeric = Arrays.copyOf(numeric, capacity);
     }
     indices[nnz] = index;
     values[nnz] = value;
+    numeric[nnz] = isNumeric;
     nnz++;
   }
 
@@ -114,6 +133,11 @@ public final class SparseBatch {
     return values[slot];
   }
 
+  /** Whether slot {@code slot} holds a raw numeric value to be scaled by the model. */
+  public boolean isNumeric(int slot) {
+    return numeric[slot];
+  }
+
   public double label(int i) {
     return labels[i];
   }
@@ -125,6 +149,11 @@ public final class SparseBatch {
   /** The raw index buffer (read only; valid slots are {@code [0, nonZeros())}). */
   public int[] indexBuffer() {
     return indices;
+  }
+
+  /** The raw numeric-flag buffer (read only; valid slots are {@code [0, nonZeros())}). */
+  public boolean[] numericBuffer() {
+    return numeric;
   }
 
   /** The raw value buffer (read only; valid slots are {@code [0, nonZeros())}). */
