@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -43,11 +42,12 @@ import picocli.CommandLine.Spec;
     version = "replay 0.1.0",
     sortOptions = false,
     usageHelpAutoWidth = true,
-    description = {
-      "Progressive validation of a CSV stream: each row is scored, then learned, in file order,",
-      "by three learners: the running base rate, online logistic regression, and the model.",
-      "Columns are auto-detected from the first rows unless named; the schema is printed first."
-    })
+    description =
+        "Progressive validation of a CSV stream: each row is scored, then learned, in file order,"
+            + " by three learners: the running base rate, online logistic regression, and the"
+            + " model. Columns are auto-detected from the first rows unless named; the schema is"
+            + " printed first. Ends with one line per learner: replay <learner> examples=<n>"
+            + " logloss=<x> auc=<y> accuracy=<z> examples_per_s=<r>.")
 public final class ReplayCommand implements Callable<Integer> {
   /** Columns with these names are ignored unless named in another option. */
   static final String DEFAULT_AUTO_IGNORE =
@@ -124,9 +124,6 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Option(
       names = "--cross-bins",
-      negatable = true,
-      defaultValue = "false",
-      fallbackValue = "true",
       description =
           "Also add every pair of binned numeric columns as one categorical cross feature."
               + " Default: ${DEFAULT-VALUE}")
@@ -425,12 +422,16 @@ public final class ReplayCommand implements Callable<Integer> {
         sample,
         new SchemaDetector.Settings(
             label,
-            categorical,
-            numeric,
-            ignore,
+            nonBlank(categorical),
+            nonBlank(numeric),
+            nonBlank(ignore),
             ignorePattern,
             maxCategoricalIntegers,
             numericBins));
+  }
+
+  private static List<String> nonBlank(List<String> names) {
+    return names.stream().filter(n -> !n.isBlank()).toList();
   }
 
   /** The state of one replay: the learners, their metrics and the counters. */
@@ -582,11 +583,6 @@ public final class ReplayCommand implements Callable<Integer> {
 
     ProgressiveMetrics modelMetrics() {
       return modelMetrics;
-    }
-
-    @Override
-    public String toString() {
-      return "Replay" + Arrays.toString(badRows);
     }
   }
 }
