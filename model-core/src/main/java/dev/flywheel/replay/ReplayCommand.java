@@ -156,7 +156,10 @@ public final class ReplayCommand implements Callable<Integer> {
       names = "--loss",
       paramLabel = "LOSS",
       defaultValue = "LOGISTIC",
-      description = "LOGISTIC (0/1 labels) or SQUARED (numeric labels). Default: ${DEFAULT-VALUE}")
+      description =
+          "LOGISTIC (0/1 labels) or SQUARED (numeric labels; the result lines then report"
+              + " mse= instead of logloss, auc and accuracy, and base_rate is the running mean)."
+              + " Default: ${DEFAULT-VALUE}")
   ModelConfig.LossType loss;
 
   @Option(
@@ -363,14 +366,25 @@ public final class ReplayCommand implements Callable<Integer> {
           replay.rowsRead(),
           seconds);
     }
-    printResult(out, "base_rate", replay.baseMetrics(), perSecond);
-    printResult(out, "logistic", replay.logisticMetrics(), perSecond);
-    printResult(out, "model", replay.modelMetrics(), perSecond);
+    boolean regression = loss == ModelConfig.LossType.SQUARED;
+    printResult(out, "base_rate", replay.baseMetrics(), perSecond, regression);
+    printResult(out, "logistic", replay.logisticMetrics(), perSecond, regression);
+    printResult(out, "model", replay.modelMetrics(), perSecond, regression);
     return 0;
   }
 
   private static void printResult(
-      PrintWriter out, String name, ProgressiveMetrics m, double perSecond) {
+      PrintWriter out, String name, ProgressiveMetrics m, double perSecond, boolean regression) {
+    if (regression) {
+      out.printf(
+          Locale.ROOT,
+          "replay %s examples=%d mse=%.6f examples_per_s=%.0f%n",
+          name,
+          m.count(),
+          m.meanSquaredError(),
+          perSecond);
+      return;
+    }
     out.printf(
         Locale.ROOT,
         "replay %s examples=%d logloss=%.6f auc=%.6f accuracy=%.6f examples_per_s=%.0f%n",
@@ -457,6 +471,8 @@ public final class ReplayCommand implements Callable<Integer> {
     private long badRowsTotal;
     private long rowsRead;
     private boolean record;
+    private double labelSum;
+    private long labelCount;
 
     Replay(
         RowEncoder encoder,
@@ -495,9 +511,11 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         double y = encoder.label();
         if (record) {
-          baseMetrics.add(baseRate.predict(), y);
+          baseMetrics.add(basePrediction(), y);
         }
         baseRate.learn(y);
+        labelSum += y;
+        labelCount++;
         if (batch.size() == batchSize) {
           flush();
         }
@@ -506,6 +524,14 @@ public final class ReplayCommand implements Callable<Integer> {
         }
       }
       flush();
+    }
+
+    /** The running base rate, or for numeric labels the running mean (0 before any label). */
+    private double basePrediction() {
+      if (encoder.binaryLabel()) {
+        return baseRate.predict();
+      }
+      return labelCount == 0 ? 0 : labelSum / labelCount;
     }
 
     private void flush() {

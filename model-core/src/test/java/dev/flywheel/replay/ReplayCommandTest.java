@@ -145,7 +145,11 @@ class ReplayCommandTest {
         .isEqualTo(
             "schema label=slot categorical=[score] numeric=[]"
                 + " ignored=[<unnamed #0>, timestamp, colour, click]");
-    assertThat(run.result("model").examples()).isEqualTo(500);
+    // squared loss: the result lines report the mean squared error
+    assertThat(run.out().get(run.out().size() - 1))
+        .matches("replay model examples=500 mse=\\d+\\.\\d{6} examples_per_s=\\d+");
+    assertThat(run.out().get(run.out().size() - 3))
+        .startsWith("replay base_rate examples=500 mse=");
 
     Run numeric = replay(file.toString(), "--numeric", "slot", "--hidden", "none");
     assertThat(numeric.out().get(0)).contains("categorical=[colour] numeric=[slot, score]");
