@@ -56,6 +56,19 @@ public final class LearningCurve {
     this.random = random;
     this.oracle = oracle;
     this.driftAt = driftAt;
+    int size = -1;
+    for (CurveRecorder rec : new CurveRecorder[] {model, random, oracle}) {
+      if (rec != null) {
+        if (size >= 0 && rec.windowSize() != size) {
+          throw new IllegalArgumentException(
+              "curves must share one window size, got " + size + " and " + rec.windowSize());
+        }
+        size = rec.windowSize();
+      }
+    }
+    if (size < 0) {
+      throw new IllegalArgumentException("a learning curve needs at least one policy's curve");
+    }
   }
 
   /**
@@ -162,7 +175,13 @@ public final class LearningCurve {
       }
     }
     JFreeChart chart =
-        new JFreeChart("Flywheel: the loop learns", JFreeChart.DEFAULT_TITLE_FONT, combined, true);
+        new JFreeChart(
+            model != null
+                ? "Flywheel: CTR of the model policy against random and oracle"
+                : "Flywheel simulator: CTR of random and oracle",
+            JFreeChart.DEFAULT_TITLE_FONT,
+            combined,
+            true);
     chart.setBackgroundPaint(Color.WHITE);
     ChartUtils.saveChartAsPNG(file.toFile(), chart, width, height);
   }

@@ -210,6 +210,8 @@ public final class SimulatorCli implements Callable<Integer> {
               + " analytic expectations, write the curve.")
   boolean offline;
 
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   private final PrintStream stdout;
 
   /** A CLI printing to {@link System#out}. */
@@ -221,8 +223,17 @@ public final class SimulatorCli implements Callable<Integer> {
     this.stdout = stdout;
   }
 
-  /** Entry point. */
+  /**
+   * Entry point. Uses the simulator's own logging config (Kafka client warnings only) unless {@code
+   * log4j2.configurationFile} is set; an embedding launcher keeps its own.
+   */
   public static void main(String[] args) {
+    if (System.getProperty("log4j2.configurationFile") == null) {
+      System.setProperty("log4j2.configurationFile", "log4j2-simulator.properties");
+    }
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
     System.exit(execute(args));
   }
 
@@ -296,7 +307,7 @@ public final class SimulatorCli implements Callable<Integer> {
     try {
       s = settings();
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
     if (offline) {
       return runOffline(s);
