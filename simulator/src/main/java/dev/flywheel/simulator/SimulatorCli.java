@@ -246,6 +246,24 @@ public final class SimulatorCli implements Callable<Integer> {
     return commandLine(new SimulatorCli()).execute(args);
   }
 
+  /**
+   * Parses simulator options into settings without running anything, for launchers that start a
+   * {@link Simulator} themselves (on their own thread, stopped with {@link Simulator#stop()}).
+   *
+   * @throws CommandLine.ParameterException if an option is unknown or invalid (the message names
+   *     it)
+   */
+  public static SimulatorSettings parse(String... args) {
+    SimulatorCli cli = new SimulatorCli();
+    CommandLine cmd = commandLine(cli);
+    cmd.parseArgs(args);
+    try {
+      return cli.settings();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(cmd, e.getMessage(), e);
+    }
+  }
+
   static CommandLine commandLine(SimulatorCli cli) {
     CommandLine cmd = new CommandLine(cli);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);

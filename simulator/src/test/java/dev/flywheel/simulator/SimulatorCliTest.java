@@ -1,6 +1,7 @@
 package dev.flywheel.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -58,6 +59,19 @@ class SimulatorCliTest {
     assertThat(s.predictionTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(s.runId()).isEmpty();
     assertThat(s.drainClicks()).isTrue();
+  }
+
+  @Test
+  void launchersParseSettingsWithoutRunning() {
+    SimulatorSettings s =
+        SimulatorCli.parse(
+            "--bootstrap-servers", "broker:29092", "--rate", "50", "--time-scale", "10");
+    assertThat(s.bootstrapServers()).isEqualTo("broker:29092");
+    assertThat(s.rate()).isEqualTo(50.0);
+    assertThat(s.timeScale()).isEqualTo(10.0);
+    assertThatThrownBy(() -> SimulatorCli.parse("--epsilon", "2"))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("--epsilon");
   }
 
   @Test
