@@ -22,7 +22,6 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "flywheel-simulator",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -226,6 +225,12 @@ public final class SimulatorCli implements Callable<Integer> {
           "No Kafka: play random and oracle on the same requests, print their CTRs and the"
               + " analytic expectations, write the curve.")
   boolean offline;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
+  boolean help;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
