@@ -17,6 +17,8 @@ import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The job's settings: every {@link FlywheelOptions option} read once from a Flink {@link
@@ -54,6 +56,7 @@ public final class JobSettings implements Serializable {
   private final Duration clickWait;
   private final Duration lateClickAllowance;
   private final Duration joinStateTtl;
+  private final int joinMaxPending;
 
   private final int batchSize;
   private final Duration maxWait;
@@ -73,7 +76,9 @@ public final class JobSettings implements Serializable {
   private final double l2;
   private final double clip;
 
-  private final ModelConfig modelConfig;
+  /** Not serializable: rebuilt from the fields above after deserialization. */
+  private transient ModelConfig modelConfig;
+
   private final Duration checkpointInterval;
   private final int parallelism;
   private final Map<String, String> flinkProperties;
@@ -130,6 +135,7 @@ public final class JobSettings implements Serializable {
     lateClickAllowance =
         durationIn(c, JOIN_LATE_CLICK_ALLOWANCE, Duration.ZERO, Duration.ofDays(1));
     joinStateTtl = durationIn(c, JOIN_STATE_TTL, Duration.ofMinutes(1), Duration.ofDays(30));
+    joinMaxPending = intIn(c, JOIN_MAX_PENDING, 1, 100_000_000);
     Duration joinHorizon = attributionWindow.plus(clickWait).plus(lateClickAllowance);
     if (joinStateTtl.compareTo(joinHorizon) < 0) {
       throw new IllegalArgumentException(
@@ -379,6 +385,9 @@ public final class JobSettings implements Serializable {
    * equals {@link #featureHasher()}'s and its {@code maxBatchSize} is the trainer batch size.
    */
   public ModelConfig modelConfig() {
+    if (modelConfig == null) {
+      modelConfig = buildModelConfig(); // valid: it was built once when the settings were parsed
+    }
     return modelConfig;
   }
 
@@ -396,6 +405,19 @@ public final class JobSettings implements Serializable {
         maxFeatures,
         maxCandidates,
         loss == ModelConfig.LossType.LOGISTIC);
+  }
+
+  /**
+   * Where the events source starts when no checkpoint is restored ({@link
+   * FlywheelOptions#KAFKA_STARTING_OFFSETS}); COMMITTED falls back to the earliest offset.
+   */
+  @SuppressWarnings("deprecation") // the connector's API still takes OffsetResetStrategy
+  public OffsetsInitializer startingOffsetsInitializer() {
+    return switch (startingOffsets) {
+      case EARLIEST -> OffsetsInitializer.earliest();
+      case LATEST -> OffsetsInitializer.latest();
+      case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    };
   }
 
   /**
@@ -500,6 +522,11 @@ public final class JobSettings implements Serializable {
 
   public Duration joinStateTtl() {
     return joinStateTtl;
+  }
+
+  /** Most keys waiting in one join subtask. */
+  public int joinMaxPending() {
+    return joinMaxPending;
   }
 
   public int batchSize() {
