@@ -4,7 +4,7 @@
 # Short by default: the benchmark competes with everything else on the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -ntp -q -pl model-core test-compile dependency:build-classpath \
+mvn -B -ntp -q -pl model-core -Dspotless.check.skip=true test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 cp="model-core/target/test-classes:model-core/target/classes:$(cat model-core/target/bench.classpath)"
 if [ "$#" -eq 0 ]; then
