@@ -130,6 +130,7 @@ public final class Model {
   private double[] gradWide;
   private double[] gradEmb;
   private int uniqueCount;
+  private double gradientNormSquared;
 
   /** A freshly initialised model (seeded, deterministic). */
   public Model(ModelConfig config) {
@@ -419,40 +420,13 @@ public final class Model {
     if (n == 0) {
       return Double.NaN;
     }
-    ensureSlotCapacity(batch.nonZeros());
-    forward(batch, 0, n);
-    if (predictionsBefore != null) {
-      for (int i = 0; i < n; i++) {
-        predictionsBefore[i] = loss.prediction(z[i]);
-      }
-    }
-
-    // ---- loss and ∂loss/∂z ----
-    double invN = 1.0 / n;
-    double lossSum = 0.0;
-    for (int i = 0; i < n; i++) {
-      double y = batch.label(i);
-      double w = batch.weight(i);
-      if (!loss.validLabel(y) || !(w >= 0) || w == Double.POSITIVE_INFINITY) {
-        skippedBatches++;
-        return Double.NaN;
-      }
-      lossSum += w * loss.loss(z[i], y);
-      dz[i] = w * loss.gradient(z[i], y) * invN;
-    }
-    double meanLoss = lossSum * invN;
-    if (!Double.isFinite(meanLoss)) {
-      skippedBatches++;
-      return Double.NaN;
-    }
-
-    backward(batch, n);
-    double norm2 = addL2AndNormSquared();
-    if (!Double.isFinite(norm2)) {
+    double meanLoss = computeGradient(batch, predictionsBefore);
+    if (Double.isNaN(meanLoss)) {
       releaseRows();
       skippedBatches++;
       return Double.NaN;
     }
+    double norm2 = gradientNormSquared;
     double scale = 1.0;
     if (clipNorm > 0) {
       double norm = Math.sqrt(norm2);
@@ -485,6 +459,106 @@ public final class Model {
     version++;
     examplesSeen += n;
     return meanLoss;
+  }
+
+  /**
+   * The mean weighted loss (1/n)·Σ ω_i·ℓ(z_i, y_i) of {@code batch} under the current model
+   * (without the L2 term), changing nothing; NaN if a label or weight is invalid or the loss is not
+   * finite. Any batch size is accepted.
+   */
+  public double loss(SparseBatch batch) {
+    int n = batch.size();
+    if (n == 0) {
+      return Double.NaN;
+    }
+    ensureSlotCapacity(batch.nonZeros());
+    double sum = 0.0;
+    for (int from = 0; from < n; from += maxBatch) {
+      int m = Math.min(maxBatch, n - from);
+      forward(batch, from, m);
+      for (int i = 0; i < m; i++) {
+        double y = batch.label(from + i);
+        double w = batch.weight(from + i);
+        if (!loss.validLabel(y) || !(w >= 0) || w == Double.POSITIVE_INFINITY) {
+          return Double.NaN;
+        }
+        sum += w * loss.loss(z[i], y);
+      }
+    }
+    double mean = sum / n;
+    return Double.isFinite(mean) ? mean : Double.NaN;
+  }
+
+  /**
+   * Forward pass, loss, backward pass and L2 terms of a non-empty batch of at most maxBatchSize:
+   * leaves the gradient in the workspace (dense gradients, packed rows with rowSlot held) and its
+   * squared global norm in {@link #gradientNormSquared}. Returns the mean weighted loss, or NaN if
+   * the batch must be skipped (invalid label or weight, non-finite loss or gradient). The caller
+   * must {@link #releaseRows()} afterwards.
+   */
+  double computeGradient(SparseBatch batch, double[] predictionsBefore) {
+    int n = batch.size();
+    ensureSlotCapacity(batch.nonZeros());
+    forward(batch, 0, n);
+    if (predictionsBefore != null) {
+      for (int i = 0; i < n; i++) {
+        predictionsBefore[i] = loss.prediction(z[i]);
+      }
+    }
+    // ---- loss and ∂loss/∂z ----
+    double invN = 1.0 / n;
+    double lossSum = 0.0;
+    for (int i = 0; i < n; i++) {
+      double y = batch.label(i);
+      double w = batch.weight(i);
+      if (!loss.validLabel(y) || !(w >= 0) || w == Double.POSITIVE_INFINITY) {
+        return Double.NaN;
+      }
+      lossSum += w * loss.loss(z[i], y);
+      dz[i] = w * loss.gradient(z[i], y) * invN;
+    }
+    double meanLoss = lossSum * invN;
+    if (!Double.isFinite(meanLoss)) {
+      return Double.NaN;
+    }
+    backward(batch, n);
+    gradientNormSquared = addL2AndNormSquared();
+    if (!Double.isFinite(gradientNormSquared)) {
+      return Double.NaN;
+    }
+    return meanLoss;
+  }
+
+  /**
+   * Test hook: the gradient of the batch objective, one array per {@link ModelState} block (sparse
+   * blocks full size, zero outside the touched rows), or null if the batch would be skipped.
+   */
+  double[][] gradientBlocks(SparseBatch batch) {
+    double l = computeGradient(batch, null);
+    try {
+      if (Double.isNaN(l)) {
+        return null;
+      }
+      int dense = denseValues.length;
+      double[][] g = new double[dense + (deep ? 2 : 1)][];
+      for (int k = 0; k < dense; k++) {
+        g[k] = denseGrads[k].clone();
+      }
+      g[dense] = new double[wide.length];
+      if (deep) {
+        g[dense + 1] = new double[emb.length];
+      }
+      for (int s = 0; s < uniqueCount; s++) {
+        int r = uniqueRows[s];
+        g[dense][r] = gradWide[s];
+        if (deep) {
+          System.arraycopy(gradEmb, s * dim, g[dense + 1], r * dim, dim);
+        }
+      }
+      return g;
+    } finally {
+      releaseRows();
+    }
   }
 
   // -------------------------------------------------------------------------------------------
