@@ -89,6 +89,11 @@ public final class ModelUpdate {
         && payloadCrc == other.payloadCrc;
   }
 
+  /** This publication's header: the same metadata with no bytes (for bookkeeping). */
+  public ModelUpdate withoutBytes() {
+    return withChunk(chunkIndex, chunkCount, null);
+  }
+
   /** A shallow copy with a different chunk position and bytes. */
   ModelUpdate withChunk(int index, int count, byte[] part) {
     ModelUpdate u = new ModelUpdate();
