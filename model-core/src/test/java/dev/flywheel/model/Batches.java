@@ -41,6 +41,35 @@ final class Batches {
     }
   }
 
+  /** Asserts that two models hold bit-identical parameters, slots, scaler and counters. */
+  static void assertSameState(Model expected, Model actual) {
+    ModelState e = expected.state();
+    ModelState a = actual.state();
+    org.assertj.core.api.Assertions.assertThat(a.blockCount()).isEqualTo(e.blockCount());
+    for (int k = 0; k < e.blockCount(); k++) {
+      org.assertj.core.api.Assertions.assertThat(java.util.Arrays.equals(e.values(k), a.values(k)))
+          .as("block %s values", e.blockName(k))
+          .isTrue();
+      for (int s = 0; s < e.slots(k).length; s++) {
+        org.assertj.core.api.Assertions.assertThat(
+                java.util.Arrays.equals(e.slots(k)[s], a.slots(k)[s]))
+            .as("block %s slot %d", e.blockName(k), s)
+            .isTrue();
+      }
+    }
+    org.assertj.core.api.Assertions.assertThat(a.scalerCount()).isEqualTo(e.scalerCount());
+    org.assertj.core.api.Assertions.assertThat(
+            java.util.Arrays.equals(a.scalerMean(), e.scalerMean()))
+        .isTrue();
+    org.assertj.core.api.Assertions.assertThat(java.util.Arrays.equals(a.scalerM2(), e.scalerM2()))
+        .isTrue();
+    org.assertj.core.api.Assertions.assertThat(actual.version()).isEqualTo(expected.version());
+    org.assertj.core.api.Assertions.assertThat(actual.examplesSeen())
+        .isEqualTo(expected.examplesSeen());
+    org.assertj.core.api.Assertions.assertThat(actual.skippedBatches())
+        .isEqualTo(expected.skippedBatches());
+  }
+
   /** Whether every parameter, slot and scaler statistic of {@code m} is finite. */
   static boolean allFinite(Model m) {
     return m.state().allFinite();

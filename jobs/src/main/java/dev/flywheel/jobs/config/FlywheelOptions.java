@@ -45,6 +45,27 @@ public final class FlywheelOptions {
     COMMITTED
   }
 
+  /** Delivery guarantee of the Kafka sinks (maps to Flink's {@code DeliveryGuarantee}). */
+  public enum Delivery {
+    /** Records may be written twice after a failure; no transactions. */
+    AT_LEAST_ONCE(DeliveryGuarantee.AT_LEAST_ONCE),
+    /** Kafka transactions committed on checkpoints; readers use read_committed. */
+    EXACTLY_ONCE(DeliveryGuarantee.EXACTLY_ONCE),
+    /** No guarantee: records may be lost or duplicated (benchmarks only). */
+    NONE(DeliveryGuarantee.NONE);
+
+    private final DeliveryGuarantee flink;
+
+    Delivery(DeliveryGuarantee flink) {
+      this.flink = flink;
+    }
+
+    /** The Flink connector's guarantee. */
+    public DeliveryGuarantee toFlink() {
+      return flink;
+    }
+  }
+
   /** Loss of the model; it also fixes the label rule of the decoder. */
   public enum Loss {
     /** Log loss with a sigmoid output: labels must be 0 or 1 (clicks). */
@@ -80,11 +101,11 @@ public final class FlywheelOptions {
           "Where the events source starts when no checkpoint is restored: EARLIEST, LATEST, or"
               + " COMMITTED (the group's offsets, earliest where there are none).");
 
-  public static final ConfigOption<DeliveryGuarantee> KAFKA_DELIVERY_GUARANTEE =
+  public static final ConfigOption<Delivery> KAFKA_DELIVERY_GUARANTEE =
       option(
           key("flywheel.kafka.delivery-guarantee")
-              .enumType(DeliveryGuarantee.class)
-              .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE),
+              .enumType(Delivery.class)
+              .defaultValue(Delivery.AT_LEAST_ONCE),
           "Guarantee of the Kafka sinks: AT_LEAST_ONCE, EXACTLY_ONCE (Kafka transactions committed"
               + " on checkpoints; readers need isolation.level=read_committed) or NONE.");
 

@@ -32,7 +32,7 @@ public final class JobSettings implements Serializable {
   private final String bootstrapServers;
   private final String groupId;
   private final StartingOffsets startingOffsets;
-  private final DeliveryGuarantee deliveryGuarantee;
+  private final Delivery delivery;
   private final String transactionalIdPrefix;
   private final Duration transactionTimeout;
   private final Map<String, String> kafkaProperties;
@@ -80,7 +80,7 @@ public final class JobSettings implements Serializable {
     bootstrapServers = nonBlank(c, KAFKA_BOOTSTRAP_SERVERS);
     groupId = nonBlank(c, KAFKA_GROUP_ID);
     startingOffsets = read(c, KAFKA_STARTING_OFFSETS);
-    deliveryGuarantee = read(c, KAFKA_DELIVERY_GUARANTEE);
+    delivery = read(c, KAFKA_DELIVERY_GUARANTEE);
     transactionalIdPrefix = nonBlank(c, KAFKA_TRANSACTIONAL_ID_PREFIX);
     transactionTimeout =
         durationIn(c, KAFKA_TRANSACTION_TIMEOUT, Duration.ofSeconds(1), MAX_TRANSACTION_TIMEOUT);
@@ -158,7 +158,7 @@ public final class JobSettings implements Serializable {
         durationIn(c, CHECKPOINT_INTERVAL, Duration.ofMillis(100), Duration.ofHours(1));
     parallelism = intIn(c, PARALLELISM, 0, 4096);
 
-    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+    if (delivery == Delivery.EXACTLY_ONCE
         && transactionTimeout.compareTo(checkpointInterval) <= 0) {
       throw new IllegalArgumentException(
           KAFKA_TRANSACTION_TIMEOUT.key()
@@ -380,8 +380,13 @@ public final class JobSettings implements Serializable {
     return startingOffsets;
   }
 
+  /** The sinks' guarantee as Flink's connector enum. */
   public DeliveryGuarantee deliveryGuarantee() {
-    return deliveryGuarantee;
+    return delivery.toFlink();
+  }
+
+  public Delivery delivery() {
+    return delivery;
   }
 
   public String transactionalIdPrefix() {
