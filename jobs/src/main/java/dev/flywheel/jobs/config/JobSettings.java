@@ -3,6 +3,7 @@ package dev.flywheel.jobs.config;
 import static dev.flywheel.jobs.config.FlywheelOptions.*;
 
 import dev.flywheel.jobs.events.DecoderConfig;
+import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.features.FeatureHasher;
 import java.io.Serializable;
 import java.time.Duration;
@@ -61,15 +62,18 @@ public final class JobSettings implements Serializable {
   private final int chunkBytes;
 
   private final int hashBits;
-  private final int seed;
+  private final int hashSeed;
+  private final long seed;
   private final int embeddingDim;
   private final int[] hiddenLayers;
-  private final Loss loss;
-  private final Optimizer optimizer;
+  private final ModelConfig.LossType loss;
+  private final ModelConfig.OptimizerType optimizer;
   private final double learningRate;
+  private final double momentum;
   private final double l2;
   private final double clip;
 
+  private final ModelConfig modelConfig;
   private final Duration checkpointInterval;
   private final int parallelism;
   private final Map<String, String> flinkProperties;
@@ -145,14 +149,23 @@ public final class JobSettings implements Serializable {
     chunkBytes = intIn(c, MODEL_UPDATE_CHUNK_BYTES, 1024, 1_000_000);
 
     hashBits = intIn(c, MODEL_HASH_BITS, 1, FeatureHasher.MAX_BITS);
+    hashSeed = read(c, MODEL_HASH_SEED);
     seed = read(c, MODEL_SEED);
-    embeddingDim = intIn(c, MODEL_EMBEDDING_DIM, 1, 512);
+    embeddingDim = intIn(c, MODEL_EMBEDDING_DIM, 1, ModelConfig.MAX_EMBEDDING_DIM);
     hiddenLayers = parseLayers(read(c, MODEL_HIDDEN_LAYERS));
     loss = read(c, MODEL_LOSS);
     optimizer = read(c, MODEL_OPTIMIZER);
     learningRate = doubleIn(c, MODEL_LEARNING_RATE, 0, false, 10);
+    momentum = doubleIn(c, MODEL_MOMENTUM, 0, true, 0.999);
     l2 = doubleIn(c, MODEL_L2, 0, true, 1);
     clip = doubleIn(c, MODEL_CLIP, 0, true, 1e6);
+
+    // model-core validates the combination (e.g. a table that fits one array) once more
+    try {
+      modelConfig = buildModelConfig();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("flywheel.model.*: " + e.getMessage(), e);
+    }
 
     checkpointInterval =
         durationIn(c, CHECKPOINT_INTERVAL, Duration.ofMillis(100), Duration.ofHours(1));
@@ -344,15 +357,45 @@ public final class JobSettings implements Serializable {
 
   // ---------------------------------------------------------------- derived objects
 
+  private ModelConfig buildModelConfig() {
+    return ModelConfig.builder()
+        .hashBits(hashBits)
+        .hashSeed(hashSeed)
+        .seed(seed)
+        .embeddingDim(embeddingDim)
+        .hiddenLayers(hiddenLayers)
+        .loss(loss)
+        .optimizer(optimizer)
+        .learningRate(learningRate)
+        .momentum(momentum)
+        .l2(l2)
+        .gradientClipNorm(clip)
+        .maxBatchSize(batchSize)
+        .build();
+  }
+
+  /**
+   * The model every model id of this job starts from (validated once, at parse time); its hashing
+   * equals {@link #featureHasher()}'s and its {@code maxBatchSize} is the trainer batch size.
+   */
+  public ModelConfig modelConfig() {
+    return modelConfig;
+  }
+
   /** The feature hasher every decoder of this job uses. */
   public FeatureHasher featureHasher() {
-    return new FeatureHasher(hashBits, seed);
+    return new FeatureHasher(hashBits, hashSeed);
   }
 
   /** What the event decoder needs: hashing, bounds and the label rule. */
   public DecoderConfig decoderConfig() {
     return new DecoderConfig(
-        hashBits, seed, maxRecordBytes, maxFeatures, maxCandidates, loss == Loss.LOG);
+        hashBits,
+        hashSeed,
+        maxRecordBytes,
+        maxFeatures,
+        maxCandidates,
+        loss == ModelConfig.LossType.LOGISTIC);
   }
 
   /**
@@ -483,7 +526,12 @@ public final class JobSettings implements Serializable {
     return hashBits;
   }
 
-  public int seed() {
+  public int hashSeed() {
+    return hashSeed;
+  }
+
+  /** Seed of the weight initialisation. */
+  public long seed() {
     return seed;
   }
 
@@ -496,12 +544,16 @@ public final class JobSettings implements Serializable {
     return hiddenLayers.clone();
   }
 
-  public Loss loss() {
+  public ModelConfig.LossType loss() {
     return loss;
   }
 
-  public Optimizer optimizer() {
+  public ModelConfig.OptimizerType optimizer() {
     return optimizer;
+  }
+
+  public double momentum() {
+    return momentum;
   }
 
   public double learningRate() {

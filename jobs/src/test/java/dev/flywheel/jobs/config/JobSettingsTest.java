@@ -3,6 +3,7 @@ package dev.flywheel.jobs.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.flywheel.model.ModelConfig;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
@@ -25,8 +26,11 @@ class JobSettingsTest {
     assertThat(s.attributionWindow()).isEqualTo(Duration.ofMinutes(10));
     assertThat(s.transactionTimeout().toMillis()).isLessThanOrEqualTo(600_000);
     assertThat(s.modelUpdateChunkBytes()).isLessThan(1024 * 1024);
-    assertThat(s.hiddenLayers()).containsExactly(32, 16);
-    assertThat(s.featureHasher().bits()).isEqualTo(20);
+    ModelConfig model = ModelConfig.defaults();
+    assertThat(s.hiddenLayers()).isEqualTo(model.hiddenLayers());
+    assertThat(s.featureHasher().bits()).isEqualTo(model.hashBits());
+    assertThat(s.featureHasher().seed()).isEqualTo(model.hashSeed());
+    assertThat(s.modelConfig()).isEqualTo(model.toBuilder().maxBatchSize(s.batchSize()).build());
     assertThat(s.decoderConfig().binaryLabels()).isTrue();
     assertThat(s.kafkaClientProperties()).containsEntry("bootstrap.servers", "localhost:9092");
   }
@@ -47,6 +51,10 @@ class JobSettingsTest {
             "--flywheel.model.hidden-layers=",
             "--flywheel.model.loss",
             "SQUARED",
+            "--flywheel.model.hash-bits",
+            "12",
+            "--flywheel.model.hash-seed",
+            "7",
             "--flywheel.kafka.properties.security.protocol",
             "SASL_SSL",
             "--rest.port",
@@ -55,6 +63,12 @@ class JobSettingsTest {
     assertThat(s.attributionWindow()).isEqualTo(Duration.ofSeconds(30));
     assertThat(s.hiddenLayers()).isEmpty();
     assertThat(s.decoderConfig().binaryLabels()).isFalse();
+    assertThat(s.modelConfig().loss()).isEqualTo(ModelConfig.LossType.SQUARED);
+    assertThat(s.modelConfig().hiddenLayerCount()).isZero();
+    assertThat(s.modelConfig().maxBatchSize()).isEqualTo(128);
+    assertThat(s.modelConfig().hashBits()).isEqualTo(12);
+    assertThat(s.decoderConfig().hashBits()).isEqualTo(12);
+    assertThat(s.decoderConfig().seed()).isEqualTo(7).isEqualTo(s.modelConfig().hashSeed());
     assertThat(s.kafkaProperties()).isEqualTo(Map.of("security.protocol", "SASL_SSL"));
     assertThat(s.kafkaClientProperties()).containsEntry("security.protocol", "SASL_SSL");
     assertThat(s.flinkProperties()).isEqualTo(Map.of("rest.port", "8081"));
@@ -72,10 +86,12 @@ class JobSettingsTest {
         "flywheel.model.learning-rate|NaN|flywheel.model.learning-rate must be in",
         "flywheel.model.l2|-1|flywheel.model.l2 must be in [0.0, 1.0], got -1.0",
         "flywheel.model.clip|-0.5|flywheel.model.clip must be in",
-        "flywheel.model.embedding-dim|0|flywheel.model.embedding-dim must be in [1, 512]",
+        "flywheel.model.embedding-dim|0|flywheel.model.embedding-dim must be in [1, 1024]",
+        "flywheel.model.hash-seed|x|flywheel.model.hash-seed could not be read",
+        "flywheel.model.momentum|1|flywheel.model.momentum must be in",
         "flywheel.model.hidden-layers|32,x|flywheel.model.hidden-layers must be comma-separated integers",
         "flywheel.model.hidden-layers|32,0|flywheel.model.hidden-layers widths must be in [1, 4096], got 0",
-        "flywheel.model.loss|HINGE|flywheel.model.loss could not be read as LOG|SQUARED",
+        "flywheel.model.loss|HINGE|flywheel.model.loss could not be read as LOGISTIC|SQUARED",
         "flywheel.model.optimizer|LBFGS|flywheel.model.optimizer could not be read as SGD|ADAGRAD|ADAM",
         "flywheel.kafka.bootstrap-servers| |flywheel.kafka.bootstrap-servers must not be empty",
         "flywheel.kafka.group-id| |flywheel.kafka.group-id must not be empty",
@@ -129,6 +145,16 @@ class JobSettingsTest {
     for (ConfigOption<?> option : FlywheelOptions.all()) {
       assertThat(table).as("bad-value row for %s", option.key()).contains(" " + option.key() + " ");
     }
+  }
+
+  @Test
+  void modelCoreValidatesTheCombination() {
+    // each value is in range, but 2^28 rows of width 1024 do not fit one array
+    assertThatThrownBy(
+            () ->
+                JobSettings.fromArgs(
+                    "--flywheel.model.hash-bits", "28", "--flywheel.model.embedding-dim", "1024"))
+        .hasMessageStartingWith("flywheel.model.*: embeddingDim * 2^hashBits must fit");
   }
 
   @Test
