@@ -4,7 +4,6 @@ import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.Prediction;
-import dev.flywheel.jobs.train.JobModelConfig;
 import dev.flywheel.jobs.train.ModelSerializer;
 import dev.flywheel.jobs.updates.ChunkAssembler;
 import dev.flywheel.jobs.updates.ModelUpdate;
@@ -95,7 +94,7 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
 
   @Override
   public void open(OpenContext openContext) {
-    fresh = new Model(JobModelConfig.of(settings));
+    fresh = new Model(settings.modelConfig());
     batch = new SparseBatch(16, 32);
     scores = new double[16];
     ranking = new Ranking();

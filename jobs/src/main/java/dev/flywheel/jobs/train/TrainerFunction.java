@@ -99,7 +99,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
 
   @Override
   public void open(OpenContext openContext) {
-    config = JobModelConfig.of(settings);
+    config = settings.modelConfig();
     logistic = config.loss() == ModelConfig.LossType.LOGISTIC;
     batchSize = settings.batchSize();
     maxWaitMs = settings.trainerMaxWait().toMillis();

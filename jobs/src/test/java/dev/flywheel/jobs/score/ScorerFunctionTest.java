@@ -8,7 +8,6 @@ import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
 import dev.flywheel.jobs.events.Prediction;
 import dev.flywheel.jobs.testing.Fixtures;
-import dev.flywheel.jobs.train.JobModelConfig;
 import dev.flywheel.jobs.updates.Chunker;
 import dev.flywheel.jobs.updates.ModelUpdate;
 import dev.flywheel.model.Model;
@@ -47,7 +46,7 @@ class ScorerFunctionTest {
 
   /** A model trained on {@code batches} batches of 4 synthetic examples. */
   private static Model trained(int batches, long seed) {
-    Model model = new Model(JobModelConfig.of(SETTINGS));
+    Model model = new Model(SETTINGS.modelConfig());
     train(model, batches, seed);
     return model;
   }
@@ -160,7 +159,7 @@ class ScorerFunctionTest {
     assertThat(p.modelVersion).isZero();
     assertThat(p.type).isEqualTo(EventType.EXAMPLE);
     assertThat(p.id).isEqualTo("e1");
-    assertThat(p.score).isEqualTo(score(new Model(JobModelConfig.of(SETTINGS)), e));
+    assertThat(p.score).isEqualTo(score(new Model(SETTINGS.modelConfig()), e));
     h.close();
   }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ModelSerializerTest {
 
   private static Model trainedModel() {
-    Model model = new Model(JobModelConfig.of(Fixtures.settings()));
+    Model model = new Model(Fixtures.settings().modelConfig());
     List<LabeledExample> data = Fixtures.examples("m", 12, 1);
     SparseBatch batch = new SparseBatch(4, 3);
     for (int b = 0; b < 3; b++) {
