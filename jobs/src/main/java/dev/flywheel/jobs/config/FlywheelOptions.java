@@ -201,6 +201,12 @@ public final class FlywheelOptions {
           "Safety net: join state untouched for this long (processing time) is dropped even if"
               + " event time stalls. At least attribution-window + click-wait + late-click-allowance.");
 
+  public static final ConfigOption<Integer> JOIN_MAX_PENDING =
+      option(
+          key("flywheel.join.max-pending").intType().defaultValue(1_000_000),
+          "Most impressions and early clicks held per join subtask; beyond it new ones are shed"
+              + " (counted as joinShed) instead of growing state without limit.");
+
   // ---------------------------------------------------------------- trainer
 
   public static final ConfigOption<Integer> TRAINER_BATCH_SIZE =
@@ -354,6 +360,31 @@ public final class FlywheelOptions {
         .append("<property>  <String>\n")
         .append("      Any Kafka client property, passed to every consumer and producer")
         .append(" (e.g. security.protocol, sasl.jaas.config).\n");
+    return out.toString();
+  }
+
+  /**
+   * The options as a Markdown table (docs/options.md is this, checked by a test): key, type,
+   * default, description.
+   */
+  public static String markdownTable() {
+    StringBuilder out = new StringBuilder();
+    out.append("| option | type | default | description |\n| --- | --- | --- | --- |\n");
+    for (ConfigOption<?> option : all()) {
+      out.append("| `")
+          .append(option.key())
+          .append("` | ")
+          .append(typeName(option).replace("|", " \\| "))
+          .append(" | `")
+          .append(formatDefault(option.defaultValue()))
+          .append("` | ")
+          .append(description(option))
+          .append(" |\n");
+    }
+    out.append("| `")
+        .append(KAFKA_PROPERTIES_PREFIX)
+        .append("<property>` | String | | Any Kafka client property, passed to every consumer and")
+        .append(" producer (e.g. `security.protocol`, `sasl.jaas.config`). |\n");
     return out.toString();
   }
 
