@@ -97,7 +97,7 @@ public final class FlywheelJob {
 
     DataStream<LabeledExample> joined =
         events
-            .filter(e -> e.type == EventType.IMPRESSION || e.type == EventType.CLICK)
+            .filter(LabelJoinFunction::isJoinInput)
             .name("impressions and clicks")
             .keyBy(new ImpressionIdSelector(), Types.STRING)
             .process(LabelJoinFunction.of(settings))

@@ -117,7 +117,7 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
       ModelUpdate header = ctx.getBroadcastState(SERVED).get(event.model);
       served.newestEventTime = header == null ? 0 : header.newestEventTime;
     }
-    served.version = model.version();
+    metrics.serving(served, model.version());
 
     Prediction p = new Prediction();
     p.type = event.type;
