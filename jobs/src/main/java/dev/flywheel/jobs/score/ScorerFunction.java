@@ -78,7 +78,9 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
 
   private final JobSettings settings;
 
+  /** The version-0 model for ids no publication named yet; created on first use. */
   private transient Model fresh;
+
   private transient SparseBatch batch;
   private transient double[] scores;
   private transient Ranking ranking;
@@ -94,7 +96,6 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
 
   @Override
   public void open(OpenContext openContext) {
-    fresh = new Model(settings.modelConfig());
     batch = new SparseBatch(16, 32);
     scores = new double[16];
     ranking = new Ranking();
@@ -112,6 +113,9 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     Model model = ctx.getBroadcastState(MODELS).get(event.model);
     ScorerMetrics.Served served = metrics.served(event.model);
     if (model == null) {
+      if (fresh == null) {
+        fresh = new Model(settings.modelConfig());
+      }
       model = fresh;
     } else if (served.version != model.version()) {
       ModelUpdate header = ctx.getBroadcastState(SERVED).get(event.model);
