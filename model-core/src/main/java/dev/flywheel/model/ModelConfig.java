@@ -1,6 +1,5 @@
 package dev.flywheel.model;
 
-import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -48,9 +47,7 @@ import java.util.Objects;
  *       &gt; 0</td></tr>
  * </table>
  */
-public final class ModelConfig implements Serializable {
-  private static final long serialVersionUID = 1L;
-
+public final class ModelConfig {
   /** The default {@link #hashSeed()}. */
   public static final int DEFAULT_HASH_SEED = 0x5EED1;
 
