@@ -30,13 +30,11 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The Flywheel job: decode → label join → train → publish model updates → score with the freshest
@@ -167,7 +165,7 @@ public final class FlywheelJob {
             .setBootstrapServers(settings.bootstrapServers())
             .setGroupId(settings.groupId())
             .setTopics(settings.eventsTopic())
-            .setStartingOffsets(startingOffsets(settings))
+            .setStartingOffsets(settings.startingOffsetsInitializer())
             .setDeserializer(new RawRecordDeserializer())
             .build();
     // Event time is the JSON "ts", known only after decoding: build() assigns watermarks there.
@@ -240,13 +238,5 @@ public final class FlywheelJob {
         .setDeliveryGuarantee(settings.deliveryGuarantee())
         .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name)
         .build();
-  }
-
-  private static OffsetsInitializer startingOffsets(JobSettings settings) {
-    return switch (settings.startingOffsets()) {
-      case EARLIEST -> OffsetsInitializer.earliest();
-      case LATEST -> OffsetsInitializer.latest();
-      case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-    };
   }
 }
