@@ -102,6 +102,11 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     metrics = new ScorerMetrics(getRuntimeContext().getMetricGroup());
   }
 
+  /** This subtask's metrics (for tests). */
+  ScorerMetrics metrics() {
+    return metrics;
+  }
+
   @Override
   public void processElement(Event event, ReadOnlyContext ctx, Collector<Prediction> out)
       throws Exception {
