@@ -218,7 +218,7 @@ public final class Model {
     }
     z = new double[maxBatch];
     dz = new double[maxBatch];
-    int slotCap = maxBatch * 32;
+    int slotCap = Math.min(maxBatch * 32, 1 << 16); // grows with the largest batch seen
     slotValues = new double[slotCap];
     rowSlot = new int[buckets];
     Arrays.fill(rowSlot, NO_ROW);
