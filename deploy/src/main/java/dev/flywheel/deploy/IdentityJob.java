@@ -205,35 +205,39 @@ public final class IdentityJob {
   /** Command-line options of the identity job (also its pass-through options in the runner). */
   @Command(
       name = "identity",
-      mixinStandardHelpOptions = true,
       description = "Kafka -> Flink -> Kafka, bytes unchanged: the pipeline's physical limit.")
   public static final class Options implements Callable<Settings> {
     @Option(
         names = "--bootstrap-servers",
+        paramLabel = "HOST:PORT",
         defaultValue = "localhost:9092",
         description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
     @Option(
         names = "--input-topic",
+        paramLabel = "TOPIC",
         defaultValue = "events",
         description = "Topic read (default: ${DEFAULT-VALUE}).")
     String inputTopic;
 
     @Option(
         names = "--output-topic",
+        paramLabel = "TOPIC",
         defaultValue = "predictions",
         description = "Topic written (default: ${DEFAULT-VALUE}).")
     String outputTopic;
 
     @Option(
         names = "--group-id",
+        paramLabel = "GROUP",
         defaultValue = "flywheel-identity",
         description = "Consumer group of the source (default: ${DEFAULT-VALUE}).")
     String groupId;
 
     @Option(
         names = "--delivery-guarantee",
+        paramLabel = "GUARANTEE",
         defaultValue = "at-least-once",
         converter = DeliveryGuaranteeConverter.class,
         description = "at-least-once | exactly-once | none (default: ${DEFAULT-VALUE}).")
@@ -241,6 +245,7 @@ public final class IdentityJob {
 
     @Option(
         names = "--transactional-id-prefix",
+        paramLabel = "PREFIX",
         defaultValue = "flywheel-identity",
         description =
             "Prefix of the sink's transactional ids, exactly-once only"
@@ -249,6 +254,7 @@ public final class IdentityJob {
 
     @Option(
         names = "--transaction-timeout",
+        paramLabel = "DURATION",
         defaultValue = "10m",
         converter = DurationConverter.class,
         description = "The sink's transaction.timeout.ms, at most 10m (default: ${DEFAULT-VALUE}).")
@@ -310,7 +316,7 @@ public final class IdentityJob {
     }
     Settings settings = cli.getExecutionResult();
     if (settings == null) {
-      return; // --help or --version
+      return; // --help
     }
     Configuration conf = new Configuration();
     conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofSeconds(10));

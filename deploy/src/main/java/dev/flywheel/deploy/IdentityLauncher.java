@@ -24,6 +24,11 @@ public final class IdentityLauncher implements PipelineLauncher {
   }
 
   @Override
+  public String usage() {
+    return new CommandLine(new IdentityJob.Options()).getUsageMessage();
+  }
+
+  @Override
   public void build(StreamExecutionEnvironment env, Context context) {
     List<String> args = new ArrayList<>();
     args.add("--bootstrap-servers");

@@ -24,7 +24,6 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "flywheel local",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -36,42 +35,49 @@ public final class LocalRunner implements Callable<Integer> {
 
   @Option(
       names = "--state-dir",
+      paramLabel = "DIR",
       defaultValue = ".flywheel",
       description = "Where Kafka's data, checkpoints and logs live (default: ${DEFAULT-VALUE}).")
   Path stateDir;
 
   @Option(
       names = "--kafka-port",
+      paramLabel = "PORT",
       defaultValue = "9092",
       description = "Kafka client port (default: ${DEFAULT-VALUE}).")
   int kafkaPort;
 
   @Option(
       names = "--controller-port",
+      paramLabel = "PORT",
       defaultValue = "9093",
       description = "Kafka KRaft controller port (default: ${DEFAULT-VALUE}).")
   int controllerPort;
 
   @Option(
       names = "--dashboard-port",
+      paramLabel = "PORT",
       defaultValue = "8081",
       description = "Flink dashboard and REST port (default: ${DEFAULT-VALUE}).")
   int dashboardPort;
 
   @Option(
       names = "--parallelism",
+      paramLabel = "N",
       defaultValue = "2",
       description = "Job parallelism and task slots (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
   @Option(
       names = "--partitions",
+      paramLabel = "N",
       defaultValue = "2",
       description = "Partitions of the topics created (default: ${DEFAULT-VALUE}).")
   int partitions;
 
   @Option(
       names = "--checkpoint-interval",
+      paramLabel = "DURATION",
       defaultValue = "10s",
       converter = DurationConverter.class,
       description = "Checkpoint interval (default: ${DEFAULT-VALUE}).")
@@ -79,6 +85,7 @@ public final class LocalRunner implements Callable<Integer> {
 
   @Option(
       names = "--progress-interval",
+      paramLabel = "DURATION",
       defaultValue = "5s",
       converter = DurationConverter.class,
       description = "How often to print a progress line (default: ${DEFAULT-VALUE}).")
@@ -92,16 +99,24 @@ public final class LocalRunner implements Callable<Integer> {
 
   @Option(
       names = "--kafka-heap",
+      paramLabel = "SIZE",
       defaultValue = "1g",
       description = "Maximum heap of the Kafka broker's JVM (default: ${DEFAULT-VALUE}).")
   String kafkaHeap;
 
   @Option(
       names = "--job",
+      paramLabel = "NAME",
       defaultValue = PipelineLaunchers.DEFAULT,
       description = "Job to run: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
       completionCandidates = JobNames.class)
   String job;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help; '-- --help' shows the job's options.")
+  boolean help;
 
   @Parameters(
       paramLabel = "JOB_OPTION",
@@ -146,6 +161,10 @@ public final class LocalRunner implements Callable<Integer> {
       settings = settings();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
+    }
+    if (jobArgs.contains("--help") || jobArgs.contains("-h")) {
+      out.println(PipelineLaunchers.get(settings.job()).usage());
+      return 0;
     }
     LocalStack stack = LocalStack.start(settings, out);
     Thread shutdown =
@@ -223,6 +242,16 @@ public final class LocalRunner implements Callable<Integer> {
             System.setProperty("log4j2.statusLoggerLevel", "ERROR");
           }
           return new CommandLine.RunLast().execute(parseResult);
+        });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          System.err.println("flywheel local: " + e.getMessage());
+          if (System.getenv("FLYWHEEL_DEBUG") != null) {
+            e.printStackTrace();
+          } else {
+            System.err.println("(set FLYWHEEL_DEBUG=1 for the stack trace)");
+          }
+          return 1;
         });
     int exitCode = cli.execute(args);
     System.exit(exitCode);

@@ -32,6 +32,9 @@ public interface PipelineLauncher {
   /** One line for {@code --help}. */
   String description();
 
+  /** Help on the job's own options (shown by {@code ./flywheel local -- --help}). */
+  String usage();
+
   /** Topics created (if missing) before the job is submitted. */
   default List<TopicSpec> topics(Context context) {
     return FlywheelTopics.standard(context.partitions());
