@@ -247,7 +247,7 @@ public final class LocalKafka implements AutoCloseable {
     private String host = "localhost";
     private int port = 9092;
     private int controllerPort = 9093;
-    private Duration startTimeout = Duration.ofSeconds(90);
+    private Duration startTimeout = Duration.ofSeconds(120);
     private Duration stopTimeout = Duration.ofSeconds(30);
     private String maxHeap = "1g";
     private boolean shutdownHook = true;
@@ -274,7 +274,7 @@ public final class LocalKafka implements AutoCloseable {
       return this;
     }
 
-    /** How long {@link #start()} waits for the broker to answer; default 90 s. */
+    /** How long {@link #start()} waits for the broker to answer; default 120 s. */
     public Builder startTimeout(Duration startTimeout) {
       this.startTimeout = startTimeout;
       return this;

@@ -34,6 +34,7 @@ class LocalKafkaTest {
             .port(port)
             .controllerPort(controllerPort)
             .maxHeap("512m")
+            .startTimeout(Duration.ofMinutes(3))
             .start()) {
       first = kafka.process();
       assertThat(kafka.formattedStorage()).isTrue();
@@ -71,6 +72,7 @@ class LocalKafkaTest {
             .port(port)
             .controllerPort(controllerPort)
             .maxHeap("512m")
+            .startTimeout(Duration.ofMinutes(3))
             .start()) {
       assertThat(again.formattedStorage()).as("reuses the formatted storage").isFalse();
       List<ConsumerRecord<byte[], byte[]>> records =

@@ -20,10 +20,12 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
- * The local runner's stack, in process on free ports: broker, topics, MiniCluster with its
- * dashboard and the identity job; then a clean stop that leaves no broker process behind.
+ * The local runner, in process on free ports (its options parsed as on the command line, then the
+ * stack it starts): broker, topics, MiniCluster with its dashboard and the identity job; then a
+ * clean stop that leaves no broker process behind.
  */
 class LocalStackTest {
 
@@ -32,20 +34,17 @@ class LocalStackTest {
   @Test
   void startsKafkaDashboardAndJobAndStopsThemAll() throws Exception {
     int dashboardPort = LocalKafkaExtension.freePort();
-    LocalStack.Settings settings =
-        new LocalStack.Settings(
-            stateDir,
-            LocalKafkaExtension.freePort(),
-            LocalKafkaExtension.freePort(),
-            dashboardPort,
-            2,
-            2,
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1),
-            true,
-            "512m",
-            IdentityLauncher.NAME,
-            List.of());
+    LocalRunner runner = new LocalRunner();
+    new CommandLine(runner)
+        .parseArgs(
+            "--state-dir=" + stateDir,
+            "--kafka-port=" + LocalKafkaExtension.freePort(),
+            "--controller-port=" + LocalKafkaExtension.freePort(),
+            "--dashboard-port=" + dashboardPort,
+            "--checkpoint-interval=1s",
+            "--progress-interval=1s",
+            "--kafka-heap=512m");
+    LocalStack.Settings settings = runner.settings();
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     ProcessHandle broker;
     try (LocalStack stack =
@@ -85,6 +84,7 @@ class LocalStackTest {
           .hasValue(1.0);
       assertThat(sample.modelVersion()).as("the identity job has no model").isEmpty();
     }
+    System.out.print(printed.toString(StandardCharsets.UTF_8)); // timings, in the surefire output
     assertThat(broker.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
     assertThat(printed.toString(StandardCharsets.UTF_8))
         .contains("Kafka up in")

@@ -111,6 +111,8 @@ public final class LocalKafkaExtension implements BeforeAllCallback {
               .port(freePort())
               .controllerPort(freePort())
               .maxHeap("512m")
+              // Generous: on a 2-core machine shared with other builds a start took up to 45 s.
+              .startTimeout(Duration.ofMinutes(3))
               .start();
       System.out.printf(
           "LocalKafka for tests on %s, started in %d ms (log: %s)%n",
