@@ -105,6 +105,14 @@ public final class LocalRunner implements Callable<Integer> {
   String kafkaHeap;
 
   @Option(
+      names = "--kafka-jvm-option",
+      paramLabel = "OPTION",
+      description =
+          "Extra option of the Kafka broker's JVM, repeatable (e.g."
+              + " --kafka-jvm-option=-XX:TieredStopAtLevel=1 starts faster, runs slower).")
+  List<String> kafkaJvmOptions = new ArrayList<>();
+
+  @Option(
       names = "--job",
       paramLabel = "NAME",
       defaultValue = PipelineLaunchers.DEFAULT,
@@ -150,6 +158,7 @@ public final class LocalRunner implements Callable<Integer> {
         progressInterval,
         !noRestore,
         kafkaHeap,
+        kafkaJvmOptions,
         job,
         jobArgs);
   }

@@ -71,6 +71,7 @@ public final class LocalStack implements AutoCloseable {
    * @param progressInterval of the progress line (also Flink's metric fetch interval)
    * @param restore restore the newest retained checkpoint in the state directory, if any
    * @param kafkaHeap the broker JVM's {@code -Xmx}
+   * @param kafkaJvmOptions extra options of the broker's JVM
    * @param job the launcher's name (see {@link PipelineLaunchers})
    * @param jobArgs passed to the launcher
    */
@@ -85,6 +86,7 @@ public final class LocalStack implements AutoCloseable {
       Duration progressInterval,
       boolean restore,
       String kafkaHeap,
+      List<String> kafkaJvmOptions,
       String job,
       List<String> jobArgs) {
 
@@ -119,6 +121,7 @@ public final class LocalStack implements AutoCloseable {
         throw new IllegalArgumentException(
             "--progress-interval must be >= 1s, got " + progressInterval);
       }
+      kafkaJvmOptions = List.copyOf(kafkaJvmOptions);
       jobArgs = List.copyOf(jobArgs);
     }
 
@@ -186,6 +189,7 @@ public final class LocalStack implements AutoCloseable {
             .port(settings.kafkaPort())
             .controllerPort(settings.controllerPort())
             .maxHeap(settings.kafkaHeap())
+            .jvmOptions(settings.kafkaJvmOptions())
             .shutdownHook(false)
             .start();
     MiniCluster flink = null;

@@ -18,7 +18,8 @@ class LocalRunnerTest {
     assertThat(usage)
         .contains("--state-dir", "--kafka-port", "--controller-port", "--dashboard-port")
         .contains("--parallelism", "--partitions", "--checkpoint-interval", "--progress-interval")
-        .contains("--no-restore", "--job", "identity", "JOB_OPTION");
+        .contains("--no-restore", "--kafka-heap", "--kafka-jvm-option", "--job", "identity")
+        .contains("JOB_OPTION");
   }
 
   @Test

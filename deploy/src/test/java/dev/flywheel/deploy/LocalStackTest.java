@@ -43,8 +43,10 @@ class LocalStackTest {
             "--dashboard-port=" + dashboardPort,
             "--checkpoint-interval=1s",
             "--progress-interval=1s",
-            "--kafka-heap=512m");
+            "--kafka-heap=512m",
+            "--kafka-jvm-option=" + LocalKafkaExtension.TEST_BROKER_JVM_OPTIONS.get(0));
     LocalStack.Settings settings = runner.settings();
+    assertThat(settings.kafkaJvmOptions()).containsExactly("-XX:TieredStopAtLevel=1");
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     ProcessHandle broker;
     try (LocalStack stack =
