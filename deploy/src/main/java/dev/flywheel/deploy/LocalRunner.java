@@ -1,5 +1,6 @@
 package dev.flywheel.deploy;
 
+import dev.flywheel.simulator.SimulatorCli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.JobStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -121,6 +123,31 @@ public final class LocalRunner implements Callable<Integer> {
   String job;
 
   @Option(
+      names = "--simulate",
+      negatable = false,
+      description =
+          "Also run the behaviour simulator against the job once it runs (see docs/simulator.md):"
+              + " time scale "
+              + LocalSimulation.TIME_SCALE
+              + " and an attribution window of "
+              + LocalSimulation.ATTRIBUTION_WINDOW
+              + " unless given; the learning curve goes to <state-dir>/simulator/.")
+  boolean simulate;
+
+  @Option(
+      names = "--sim-arg",
+      paramLabel = "ARG",
+      description = "One simulator argument, repeatable (e.g. --sim-arg=--rate --sim-arg=300).")
+  List<String> simArgList = new ArrayList<>();
+
+  @Option(
+      names = "--sim-args",
+      paramLabel = "\"ARGS\"",
+      description =
+          "Simulator arguments in one string, split on spaces (e.g. --sim-args \"--rate 300\").")
+  String simArgs;
+
+  @Option(
       names = {"-h", "--help"},
       usageHelp = true,
       description = "Show this help; '-- --help' shows the job's options.")
@@ -160,7 +187,15 @@ public final class LocalRunner implements Callable<Integer> {
         kafkaHeap,
         kafkaJvmOptions,
         job,
-        jobArgs);
+        simulate ? LocalSimulation.jobArgs(job, jobArgs) : jobArgs);
+  }
+
+  /** The simulator's arguments (runner defaults, then --sim-args, then --sim-arg). */
+  List<String> simulatorArgs(LocalStack.Settings settings) {
+    List<String> user = new ArrayList<>(LocalSimulation.split(simArgs));
+    user.addAll(simArgList);
+    return LocalSimulation.simulatorArgs(
+        "localhost:" + settings.kafkaPort(), settings.stateDir(), user);
   }
 
   @Override
@@ -175,16 +210,24 @@ public final class LocalRunner implements Callable<Integer> {
       out.println(PipelineLaunchers.get(settings.job()).usage());
       return 0;
     }
+    if (simulate) {
+      SimulatorCli.parse(simulatorArgs(settings).toArray(String[]::new)); // bad options fail early
+    }
     LocalStack stack = LocalStack.start(settings, out);
+    AtomicReference<LocalSimulation> sim = new AtomicReference<>();
     Thread shutdown =
         new Thread(
             () -> {
+              closeSimulation(sim.get());
               stack.close();
               stopped.countDown();
             },
             "flywheel-local-stop");
     Runtime.getRuntime().addShutdownHook(shutdown);
     out.println(stack.summary());
+    if (simulate) {
+      sim.set(LocalSimulation.start(simulatorArgs(settings), out));
+    }
     int exitCode = reportProgress(stack, settings);
     try {
       Runtime.getRuntime().removeShutdownHook(shutdown);
@@ -192,8 +235,15 @@ public final class LocalRunner implements Callable<Integer> {
       return exitCode; // Ctrl-C: the JVM is shutting down and the hook stops the stack
     }
     // The job ended by itself (finished or failed): stop the rest.
+    closeSimulation(sim.get());
     stack.close();
     return exitCode;
+  }
+
+  private static void closeSimulation(LocalSimulation sim) {
+    if (sim != null) {
+      sim.close();
+    }
   }
 
   /** Prints a progress line every interval until the job ends or the stack is closed. */
