@@ -397,6 +397,10 @@ public final class LocalKafka implements AutoCloseable {
               "share.coordinator.state.topic.min.isr=1",
               "group.initial.rebalance.delay.ms=0",
               "log.retention.hours=168",
+              // Event times may run ahead of the wall clock (the simulator's --time-scale, a
+              // replay): the pipeline's sinks stamp records with event time, and Kafka's default
+              // rejects timestamps more than 1 h in the future, failing the job.
+              "log.message.timestamp.after.max.ms=" + Long.MAX_VALUE,
               "")
           .replace("\\", "/");
     }
