@@ -225,7 +225,7 @@ public final class LocalRunner implements Callable<Integer> {
             "flywheel-local-stop");
     Runtime.getRuntime().addShutdownHook(shutdown);
     out.println(stack.summary());
-    if (simulate) {
+    if (simulate && LocalSimulation.awaitRunning(stack, out)) {
       sim.set(LocalSimulation.start(simulatorArgs(settings), out));
     }
     int exitCode = reportProgress(stack, settings);

@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 
@@ -42,6 +45,7 @@ public final class LocalSimulation implements AutoCloseable {
   static final String ATTRIBUTION_WINDOW_OPTION = "--flywheel.join.attribution-window";
 
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+  private static final int RUNNING_TIMEOUT_SECONDS = 120;
 
   private final Simulator simulator;
   private final Producer<String, byte[]> producer;
@@ -111,6 +115,37 @@ public final class LocalSimulation implements AutoCloseable {
 
   private static boolean gives(List<String> args, String option) {
     return args.stream().anyMatch(a -> a.equals(option) || a.startsWith(option + "="));
+  }
+
+  /**
+   * Waits until the job is RUNNING (at most {@value #RUNNING_TIMEOUT_SECONDS} s), so the first
+   * requests do not all time out while the job deploys.
+   *
+   * @return false if the job ended or the stack closed first (the simulator is then not started)
+   */
+  static boolean awaitRunning(LocalStack stack, PrintStream out) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RUNNING_TIMEOUT_SECONDS);
+    while (!stack.isClosed()) {
+      Optional<JobStatus> status = stack.jobStatus();
+      if (status.isPresent() && status.get() == JobStatus.RUNNING) {
+        return true;
+      }
+      if (status.isPresent() && status.get().isGloballyTerminalState()) {
+        out.println("Simulator not started: the job is " + status.get());
+        return false;
+      }
+      if (System.nanoTime() > deadline) {
+        out.println(
+            "The job is not RUNNING after "
+                + RUNNING_TIMEOUT_SECONDS
+                + " s ("
+                + status.map(Enum::name).orElse("no status")
+                + "); starting the simulator anyway");
+        return true;
+      }
+      Thread.sleep(250);
+    }
+    return false;
   }
 
   /**
