@@ -48,13 +48,15 @@ import picocli.CommandLine.Option;
  * these are honest test-then-train figures: the model had learned only the labels of earlier rows
  * (those whose click arrived, or whose attribution window had closed in event time) by then.
  *
- * <p>Time: event times keep the log's spacing, shifted so the first row is at the replay's start
- * (or unshifted with {@code --original-timestamps}); a click is sent {@code --click-delay} after
- * its impression in event time. {@code --speed} log seconds pass per wall second (0: as fast as
+ * <p>Time: event times keep the log's spacing, shifted so that the closing requests (below) fall at
+ * the replay's start: the log lies in the recent past, never in the future (Kafka rejects record
+ * timestamps more than an hour ahead by default, and the pipeline's sinks stamp records with event
+ * time) and within the default 7-day retention. A click is sent {@code --click-delay} after its
+ * impression in event time. {@code --speed} log seconds pass per wall second (0: as fast as
  * possible, so nearly every prediction comes from the initial model). After the last row, one
  * request per partition with an event time past the attribution window closes the last windows. Use
- * a pipeline of its own (e.g. {@code ./flywheel local --state-dir .flywheel-obd}): the replay moves
- * event time days ahead, which makes other producers' events late.
+ * a pipeline whose event time is not already ahead of now (e.g. a fresh {@code ./flywheel local
+ * --state-dir .flywheel/obd}): events behind the watermark are late for the label join.
  */
 @Command(
     name = "flywheel obd-replay",
@@ -68,6 +70,9 @@ import picocli.CommandLine.Option;
     })
 public final class ObdReplay implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** How far past the last attribution window the closing requests go (watermark delay etc.). */
+  static final Duration CLOSING_MARGIN = Duration.ofMinutes(10);
 
   @Option(
       names = "--data",
@@ -140,13 +145,8 @@ public final class ObdReplay implements Callable<Integer> {
       converter = DurationConverter.class,
       description =
           "The pipeline's flywheel.join.attribution-window: the closing requests go this far (plus"
-              + " 10 min) past the last row (default: ${DEFAULT-VALUE}).")
+              + " 10 min) past the last impression (default: ${DEFAULT-VALUE}).")
   Duration attributionWindow;
-
-  @Option(
-      names = "--original-timestamps",
-      description = "Keep the logged timestamps (2019) instead of shifting them to now.")
-  boolean originalTimestamps;
 
   @Option(
       names = "--limit",
@@ -302,7 +302,8 @@ public final class ObdReplay implements Callable<Integer> {
             ? runId
             : "obd-" + Long.toString(System.currentTimeMillis() % 46_656_000L, 36);
     ObdEvents mapper = new ObdEvents(ObdEvents.readItemContext(items), model, run);
-    long offset = originalTimestamps ? 0 : System.currentTimeMillis() - rows.get(0).timestampMs();
+    long closingMs = attributionWindow.toMillis() + CLOSING_MARGIN.toMillis();
+    long offset = System.currentTimeMillis() - closingMs - rows.get(rows.size() - 1).timestampMs();
     List<Outgoing> events = events(mapper, rows, offset, clickDelay);
     Map<String, Long> rowOf = new java.util.HashMap<>();
     for (ObdEvents.Row row : rows) {
@@ -359,7 +360,7 @@ public final class ObdReplay implements Callable<Integer> {
         }
       }
       // Close the last attribution windows: one request per partition, past the window.
-      long endTs = events.get(events.size() - 1).ts() + attributionWindow.toMillis() + 600_000;
+      long endTs = rows.get(rows.size() - 1).timestampMs() + offset + closingMs;
       for (PartitionInfo p : producer.partitionsFor(eventsTopic)) {
         producer.send(
             new ProducerRecord<>(
