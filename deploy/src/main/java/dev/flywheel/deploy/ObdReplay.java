@@ -111,8 +111,10 @@ public final class ObdReplay implements Callable<Integer> {
   @Option(
       names = "--model",
       paramLabel = "ID",
-      defaultValue = "obd",
-      description = "Model id stamped on every event (default: ${DEFAULT-VALUE}).")
+      defaultValue = "default",
+      description =
+          "Model id stamped on every event; the job must accept it (flywheel.model.ids, default"
+              + " 'default') (default: ${DEFAULT-VALUE}).")
   String model;
 
   @Option(
