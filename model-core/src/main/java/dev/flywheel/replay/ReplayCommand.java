@@ -231,7 +231,7 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--progress-every",
       paramLabel = "N",
-      defaultValue = "100000",
+      defaultValue = "10000",
       description = "Print a progress line every N rows; 0 = never. Default: ${DEFAULT-VALUE}")
   long progressEvery;
 
