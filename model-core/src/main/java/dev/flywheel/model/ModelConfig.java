@@ -1,5 +1,6 @@
 package dev.flywheel.model;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -7,6 +8,8 @@ import java.util.Objects;
  * The immutable settings of a {@link Model}: shape, loss, optimiser, regularisation and numeric
  * scaling. Every option has a default; {@link Builder#build()} validates all of them once and names
  * the offending option in its message (e.g. {@code "learningRate must be > 0, got -1.0"}).
+ *
+ * <p>Java-serializable (for operator fields); deserialisation re-validates through the builder.
  *
  * <p>The configuration is part of the model format: a model file carries it and a delta applies
  * only to a model with an equal configuration.
@@ -47,7 +50,9 @@ import java.util.Objects;
  *       &gt; 0</td></tr>
  * </table>
  */
-public final class ModelConfig {
+public final class ModelConfig implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** The default {@link #hashSeed()}. */
   public static final int DEFAULT_HASH_SEED = 0x5EED1;
 
@@ -173,6 +178,11 @@ public final class ModelConfig {
     this.scalerBits = b.scalerBits;
     this.scalerWarmup = b.scalerWarmup;
     this.numericClip = b.numericClip;
+  }
+
+  /** Re-validates a Java-deserialised configuration (the builder's checks, not a raw copy). */
+  private Object readResolve() {
+    return toBuilder().build();
   }
 
   /** A builder holding every default. */
