@@ -6,12 +6,13 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The jobs the local runner can launch, by name. The pipeline from the {@code jobs} module is added
- * here (and made the default) when it exists; until then the identity job stands in.
+ * The jobs the local runner can launch, by name: the pipeline ({@link FlywheelLauncher}, the
+ * default) and the identity job ({@link IdentityLauncher}, the physical limit it is compared
+ * against).
  */
 public final class PipelineLaunchers {
   /** The launcher used when {@code --job} is not given. */
-  public static final String DEFAULT = IdentityLauncher.NAME;
+  public static final String DEFAULT = FlywheelLauncher.NAME;
 
   private static final Map<String, PipelineLauncher> ALL = all();
 
@@ -19,7 +20,8 @@ public final class PipelineLaunchers {
 
   private static Map<String, PipelineLauncher> all() {
     Map<String, PipelineLauncher> all = new LinkedHashMap<>();
-    for (PipelineLauncher launcher : new PipelineLauncher[] {new IdentityLauncher()}) {
+    for (PipelineLauncher launcher :
+        new PipelineLauncher[] {new FlywheelLauncher(), new IdentityLauncher()}) {
       all.put(launcher.name(), launcher);
     }
     return Map.copyOf(all);

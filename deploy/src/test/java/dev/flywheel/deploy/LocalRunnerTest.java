@@ -18,7 +18,8 @@ class LocalRunnerTest {
     assertThat(usage)
         .contains("--state-dir", "--kafka-port", "--controller-port", "--dashboard-port")
         .contains("--parallelism", "--partitions", "--checkpoint-interval", "--progress-interval")
-        .contains("--no-restore", "--kafka-heap", "--kafka-jvm-option", "--job", "identity")
+        .contains(
+            "--no-restore", "--kafka-heap", "--kafka-jvm-option", "--job", "identity", "flywheel")
         .contains("JOB_OPTION");
   }
 
@@ -34,7 +35,7 @@ class LocalRunnerTest {
     assertThat(settings.parallelism()).isEqualTo(2);
     assertThat(settings.progressInterval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(settings.restore()).isTrue();
-    assertThat(settings.job()).isEqualTo("identity");
+    assertThat(settings.job()).isEqualTo("flywheel");
   }
 
   @Test
@@ -56,7 +57,8 @@ class LocalRunnerTest {
     assertThatThrownBy(zero::settings).hasMessageContaining("--parallelism must be >= 1, got 0");
     assertThatThrownBy(() -> PipelineLaunchers.get("nope"))
         .hasMessageContaining("--job: unknown job 'nope'")
-        .hasMessageContaining("identity");
+        .hasMessageContaining("identity")
+        .hasMessageContaining("flywheel");
   }
 
   @Test

@@ -44,6 +44,7 @@ class LocalStackTest {
             "--checkpoint-interval=1s",
             "--progress-interval=1s",
             "--kafka-heap=512m",
+            "--job=identity",
             "--kafka-jvm-option=" + LocalKafkaExtension.TEST_BROKER_JVM_OPTIONS.get(0));
     LocalStack.Settings settings = runner.settings();
     assertThat(settings.kafkaJvmOptions()).containsExactly("-XX:TieredStopAtLevel=1");

@@ -30,6 +30,7 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -161,22 +162,37 @@ public final class FlywheelJob {
    */
   public static Outputs addKafkaPipeline(StreamExecutionEnvironment env, JobSettings settings) {
     env.configure(new Configuration().set(PipelineOptions.GENERIC_TYPES, false));
-    KafkaSource<RawRecord> source =
+    // Event time is the JSON "ts", known only after decoding: build() assigns watermarks there.
+    DataStream<RawRecord> raw =
+        env.fromSource(kafkaSource(settings), WatermarkStrategy.noWatermarks(), "events")
+            .uid(UID_SOURCE)
+            .name("events source");
+    Outputs out = build(raw, settings);
+    addKafkaSinks(out, settings);
+    return out;
+  }
+
+  /**
+   * The events source: the events topic from {@link JobSettings#startingOffsetsInitializer()}, read
+   * forever, or up to the end offsets found at start when {@link JobSettings#kafkaBounded()}.
+   */
+  public static KafkaSource<RawRecord> kafkaSource(JobSettings settings) {
+    var builder =
         KafkaSource.<RawRecord>builder()
             .setProperties(settings.kafkaClientProperties())
             .setBootstrapServers(settings.bootstrapServers())
             .setGroupId(settings.groupId())
             .setTopics(settings.eventsTopic())
             .setStartingOffsets(settings.startingOffsetsInitializer())
-            .setDeserializer(new RawRecordDeserializer())
-            .build();
-    // Event time is the JSON "ts", known only after decoding: build() assigns watermarks there.
-    DataStream<RawRecord> raw =
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), "events")
-            .uid(UID_SOURCE)
-            .name("events source");
-    Outputs out = build(raw, settings);
+            .setDeserializer(new RawRecordDeserializer());
+    if (settings.kafkaBounded()) {
+      builder.setBounded(OffsetsInitializer.latest());
+    }
+    return builder.build();
+  }
 
+  /** Writes the pipeline's outputs to the predictions, model-updates and DLQ topics. */
+  public static void addKafkaSinks(Outputs out, JobSettings settings) {
     out.predictions()
         .sinkTo(
             sink(
@@ -212,7 +228,6 @@ public final class FlywheelJob {
                     .build()))
         .uid(UID_DLQ_SINK)
         .name("dead letter sink");
-    return out;
   }
 
   /** Prints the options ({@code --help}) or runs the job with {@code --key value} options. */

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
@@ -54,6 +55,16 @@ class FlywheelJobGraphTest {
                 FlywheelJob.UID_TRAINER,
                 FlywheelJob.UID_SCORER));
     assertThat(graph.getJobGraph().getNumberOfVertices()).isPositive();
+  }
+
+  @Test
+  void theEventsSourceIsBoundedOnlyWhenAsked() {
+    assertThat(FlywheelJob.kafkaSource(JobSettings.defaults()).getBoundedness())
+        .isEqualTo(Boundedness.CONTINUOUS_UNBOUNDED);
+    assertThat(
+            FlywheelJob.kafkaSource(JobSettings.fromArgs("--flywheel.kafka.bounded", "true"))
+                .getBoundedness())
+        .isEqualTo(Boundedness.BOUNDED);
   }
 
   @Test

@@ -116,6 +116,12 @@ public final class FlywheelOptions {
           key("flywheel.kafka.max-record-bytes").intType().defaultValue(1024 * 1024),
           "Largest event record accepted, in bytes; a larger one goes to the DLQ as TOO_LARGE.");
 
+  public static final ConfigOption<Boolean> KAFKA_BOUNDED =
+      option(
+          key("flywheel.kafka.bounded").booleanType().defaultValue(false),
+          "Stop reading at the end offsets the events topic has when the job starts, so the job"
+              + " finishes (tests, backfills); false reads forever.");
+
   // ---------------------------------------------------------------- topics
 
   public static final ConfigOption<String> TOPIC_EVENTS =
@@ -238,6 +244,16 @@ public final class FlywheelOptions {
               + " At most 1000000 so a chunk and its header fit Kafka's default 1 MiB record.");
 
   // ---------------------------------------------------------------- model
+
+  /** The value of {@link #MODEL_IDS} that allows any model id. */
+  public static final String ANY_MODEL_ID = "*";
+
+  public static final ConfigOption<String> MODEL_IDS =
+      option(
+          key("flywheel.model.ids").stringType().defaultValue("default"),
+          "Model ids the job accepts, comma separated; an event naming another id goes to the DLQ"
+              + " as UNKNOWN_MODEL. Every id costs a full model in the trainer and in every scorer"
+              + " subtask. '*' accepts any id: unsafe, one bad producer can exhaust the memory.");
 
   public static final ConfigOption<Integer> MODEL_HASH_BITS =
       option(

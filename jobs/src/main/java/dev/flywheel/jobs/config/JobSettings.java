@@ -3,6 +3,7 @@ package dev.flywheel.jobs.config;
 import static dev.flywheel.jobs.config.FlywheelOptions.*;
 
 import dev.flywheel.jobs.events.DecoderConfig;
+import dev.flywheel.jobs.events.EventDecoder;
 import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.features.FeatureHasher;
 import java.io.Serializable;
@@ -11,7 +12,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
@@ -40,6 +43,7 @@ public final class JobSettings implements Serializable {
   private final Duration transactionTimeout;
   private final Map<String, String> kafkaProperties;
   private final int maxRecordBytes;
+  private final boolean bounded;
 
   private final String eventsTopic;
   private final String predictionsTopic;
@@ -49,6 +53,9 @@ public final class JobSettings implements Serializable {
   private final int maxFeatures;
   private final int maxCandidates;
   private final int dlqMaxOriginalBytes;
+
+  /** Accepted model ids (unmodifiable), or null when any id is accepted. */
+  private final Set<String> modelIds;
 
   private final Duration outOfOrderness;
   private final Duration idleness;
@@ -94,6 +101,7 @@ public final class JobSettings implements Serializable {
     transactionTimeout =
         durationIn(c, KAFKA_TRANSACTION_TIMEOUT, Duration.ofSeconds(1), MAX_TRANSACTION_TIMEOUT);
     maxRecordBytes = intIn(c, KAFKA_MAX_RECORD_BYTES, 1024, 64 * 1024 * 1024);
+    bounded = read(c, KAFKA_BOUNDED);
     Map<String, String> kafka = new LinkedHashMap<>();
     Map<String, String> flink = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : c.toMap().entrySet()) {
@@ -126,6 +134,7 @@ public final class JobSettings implements Serializable {
     maxFeatures = intIn(c, DECODE_MAX_FEATURES, 1, 1_000_000);
     maxCandidates = intIn(c, DECODE_MAX_CANDIDATES, 1, 100_000);
     dlqMaxOriginalBytes = intIn(c, DLQ_MAX_ORIGINAL_BYTES, 0, 128 * 1024);
+    modelIds = parseModelIds(read(c, MODEL_IDS));
 
     outOfOrderness = durationIn(c, WATERMARK_OUT_OF_ORDERNESS, Duration.ZERO, Duration.ofHours(1));
     idleness = durationIn(c, WATERMARK_IDLENESS, Duration.ZERO, Duration.ofHours(1));
@@ -335,6 +344,29 @@ public final class JobSettings implements Serializable {
     return value;
   }
 
+  /** The allow-list, or null for {@value FlywheelOptions#ANY_MODEL_ID}. */
+  private static Set<String> parseModelIds(String text) {
+    String trimmed = text.trim();
+    if (trimmed.equals(ANY_MODEL_ID)) {
+      return null;
+    }
+    Set<String> ids = new LinkedHashSet<>();
+    for (String part : trimmed.split(",", -1)) {
+      String id = part.trim();
+      if (id.isEmpty() || id.length() > EventDecoder.MAX_ID_LENGTH || id.equals(ANY_MODEL_ID)) {
+        throw new IllegalArgumentException(
+            MODEL_IDS.key()
+                + " must be '*' or comma-separated non-empty ids of at most "
+                + EventDecoder.MAX_ID_LENGTH
+                + " chars, got '"
+                + text
+                + "'");
+      }
+      ids.add(id);
+    }
+    return Collections.unmodifiableSet(ids);
+  }
+
   private static int[] parseLayers(String text) {
     String trimmed = text.trim();
     if (trimmed.isEmpty() || trimmed.equalsIgnoreCase("none")) {
@@ -469,6 +501,19 @@ public final class JobSettings implements Serializable {
 
   public int maxRecordBytes() {
     return maxRecordBytes;
+  }
+
+  /** Whether the events source stops at the end offsets it finds at start. */
+  public boolean kafkaBounded() {
+    return bounded;
+  }
+
+  /**
+   * The model ids events may name ({@link FlywheelOptions#MODEL_IDS}), unmodifiable; empty when any
+   * id is accepted ({@value FlywheelOptions#ANY_MODEL_ID}).
+   */
+  public Optional<Set<String>> modelIds() {
+    return Optional.ofNullable(modelIds);
   }
 
   public String eventsTopic() {

@@ -16,6 +16,8 @@ public enum DlqReason {
   NON_FINITE_NUMBER,
   /** The record, its feature count or its candidate count exceeds a bound. */
   TOO_LARGE,
+  /** {@code "model"} names an id the job does not accept ({@code flywheel.model.ids}). */
+  UNKNOWN_MODEL,
   /** A bug in the decoder: it should never happen (tests assert it does not). */
   DECODER_ERROR
 }

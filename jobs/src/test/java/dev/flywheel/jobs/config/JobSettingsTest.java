@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.flywheel.model.ModelConfig;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -127,6 +128,9 @@ class JobSettingsTest {
         "flywheel.kafka.delivery-guarantee|TWICE|flywheel.kafka.delivery-guarantee could not be read",
         "flywheel.kafka.transaction-timeout|15 min|flywheel.kafka.transaction-timeout must be in [1000 ms, 600000 ms], got 900000 ms",
         "flywheel.kafka.max-record-bytes|10|flywheel.kafka.max-record-bytes must be in",
+        "flywheel.kafka.bounded|maybe|flywheel.kafka.bounded could not be read as Boolean",
+        "flywheel.model.ids|a,,b|flywheel.model.ids must be '*' or comma-separated non-empty ids",
+        "flywheel.model.ids|a,*|flywheel.model.ids must be '*' or comma-separated non-empty ids",
         "flywheel.topic.events|bad topic|flywheel.topic.events must be a Kafka topic name",
         "flywheel.topic.predictions| |flywheel.topic.predictions must not be empty",
         "flywheel.topic.model-updates|a/b|flywheel.topic.model-updates must be a Kafka topic name",
@@ -173,6 +177,20 @@ class JobSettingsTest {
     for (ConfigOption<?> option : FlywheelOptions.all()) {
       assertThat(table).as("bad-value row for %s", option.key()).contains(" " + option.key() + " ");
     }
+  }
+
+  @Test
+  void modelIdsAreAnAllowListUnlessStar() {
+    assertThat(JobSettings.defaults().modelIds()).contains(Set.of("default"));
+    assertThat(JobSettings.fromArgs("--flywheel.model.ids", " ranker , default,ranker").modelIds())
+        .contains(Set.of("ranker", "default"));
+    assertThat(JobSettings.fromArgs("--flywheel.model.ids", "*").modelIds()).isEmpty();
+  }
+
+  @Test
+  void boundedSourceIsOffByDefault() {
+    assertThat(JobSettings.defaults().kafkaBounded()).isFalse();
+    assertThat(JobSettings.fromArgs("--flywheel.kafka.bounded", "true").kafkaBounded()).isTrue();
   }
 
   @Test
