@@ -1,0 +1,36 @@
+package dev.flywheel.jobs.events;
+
+import java.io.Serializable;
+
+/**
+ * What an {@link EventDecoder} needs, taken from the job settings: the hashing configuration, the
+ * bounds of an event, and the label rule.
+ *
+ * @param hashBits features hash into {@code 2^hashBits} buckets
+ * @param seed the hash seed
+ * @param maxRecordBytes a larger record is rejected as {@link DlqReason#TOO_LARGE}
+ * @param maxFeatures most features in one event (all candidates of a request included)
+ * @param maxCandidates most candidates in one request
+ * @param binaryLabels whether labels must be 0 or 1 (log loss) rather than any finite number
+ */
+public record DecoderConfig(
+    int hashBits,
+    int seed,
+    int maxRecordBytes,
+    int maxFeatures,
+    int maxCandidates,
+    boolean binaryLabels)
+    implements Serializable {
+
+  public DecoderConfig {
+    if (maxRecordBytes < 1 || maxFeatures < 1 || maxCandidates < 1) {
+      throw new IllegalArgumentException(
+          "decoder bounds must be positive, got maxRecordBytes="
+              + maxRecordBytes
+              + ", maxFeatures="
+              + maxFeatures
+              + ", maxCandidates="
+              + maxCandidates);
+    }
+  }
+}

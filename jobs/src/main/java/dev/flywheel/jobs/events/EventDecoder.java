@@ -1,0 +1,699 @@
+package dev.flywheel.jobs.events;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import dev.flywheel.model.features.FeatureHasher;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Decodes one JSON event (UTF-8 bytes) into an {@link Event}, validating it against the contract
+ * (docs/events.md) and hashing its features while it streams through the JSON: no tree, no feature
+ * strings. {@link #decode} never throws: a record that breaks the contract returns {@code null} and
+ * {@link #failure()} says why.
+ *
+ * <p>Rules beyond the JSON syntax: {@code "v"} must be 1; {@code "type"} one of request,
+ * impression, click, example; {@code "ts"} an integer epoch-ms in [2000-01-01, 2100-01-01); ids
+ * non-empty strings of at most {@value #MAX_ID_LENGTH} chars; {@code "model"} defaults to {@code
+ * "default"}; every number finite (NaN, Infinity and overflow are {@link
+ * DlqReason#NON_FINITE_NUMBER}); a label 0 or 1 when labels are binary, else any finite number;
+ * feature values strings (categorical), numbers (numeric) or booleans (categorical {@code
+ * name=true/false}); a {@code null} feature value is skipped, as if absent; a request has 1 to
+ * {@code maxCandidates} candidates; an event has at most {@code maxFeatures} features and {@code
+ * maxRecordBytes} bytes. Unknown top-level fields are ignored (forward compatibility); a known
+ * field twice is {@link DlqReason#INVALID_FIELD}.
+ *
+ * <p>Allocation: the decoder reuses its feature buffers and field-name buffer; per event it
+ * allocates a Jackson parser (whose buffers Jackson recycles), the event, its right-sized feature
+ * arrays and its id strings (the model id string is reused while it repeats). Not thread-safe: one
+ * decoder per task.
+ */
+public final class EventDecoder {
+  /** Longest id (request, impression, example, item, model) in chars. */
+  public static final int MAX_ID_LENGTH = 256;
+
+  /** Earliest accepted event time: 2000-01-01T00:00:00Z (catches seconds sent as millis). */
+  public static final long MIN_TS = 946_684_800_000L;
+
+  /** First rejected event time: 2100-01-01T00:00:00Z. */
+  public static final long MAX_TS = 4_102_444_800_000L;
+
+  static final String DEFAULT_MODEL = "default";
+
+  private static final char[] TRUE = "true".toCharArray();
+  private static final char[] FALSE = "false".toCharArray();
+  private static final EventType[] TYPES = EventType.values();
+
+  private final DecoderConfig config;
+  private final FeatureHasher hasher;
+  private final JsonFactory factory;
+
+  // shared features (a request's user + context; an impression's or example's features)
+  private final FeatureBuffer shared = new FeatureBuffer();
+  // candidates' own features, candidate k ending at candidateEnds[k]
+  private final FeatureBuffer candidates = new FeatureBuffer();
+  private String[] candidateIds = new String[16];
+  private int[] candidateEnds = new int[16];
+  private int candidateCount;
+  private char[] name = new char[64];
+  private int nameLength;
+
+  // scalar fields of the event being decoded
+  private int seen;
+  private EventType type;
+  private long ts;
+  private String model;
+  private String lastModel = DEFAULT_MODEL;
+  private String requestId;
+  private String impressionId;
+  private String id;
+  private String itemId;
+  private int position;
+  private double propensity;
+  private double label;
+  private double value;
+
+  private DecodeFailure failure;
+
+  // bits of `seen`, one per known top-level field
+  private static final int F_V = 1;
+  private static final int F_TYPE = 1 << 1;
+  private static final int F_TS = 1 << 2;
+  private static final int F_MODEL = 1 << 3;
+  private static final int F_REQUEST_ID = 1 << 4;
+  private static final int F_IMPRESSION_ID = 1 << 5;
+  private static final int F_ID = 1 << 6;
+  private static final int F_ITEM_ID = 1 << 7;
+  private static final int F_POSITION = 1 << 8;
+  private static final int F_PROPENSITY = 1 << 9;
+  private static final int F_LABEL = 1 << 10;
+  private static final int F_VALUE = 1 << 11;
+  private static final int F_USER = 1 << 12;
+  private static final int F_CONTEXT = 1 << 13;
+  private static final int F_FEATURES = 1 << 14;
+  private static final int F_CANDIDATES = 1 << 15;
+
+  public EventDecoder(DecoderConfig config) {
+    this.config = config;
+    this.hasher = new FeatureHasher(config.hashBits(), config.seed());
+    this.factory =
+        JsonFactory.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // so NaN is NON_FINITE_NUMBER
+            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION) // no record bytes in details
+            .streamReadConstraints(
+                StreamReadConstraints.builder()
+                    .maxNestingDepth(32)
+                    .maxNumberLength(400)
+                    .maxStringLength(Math.max(1024, config.maxRecordBytes()))
+                    .build())
+            .build();
+  }
+
+  /** The hasher features are hashed with. */
+  public FeatureHasher hasher() {
+    return hasher;
+  }
+
+  /** Decodes a whole array; see {@link #decode(byte[], int, int)}. */
+  public Event decode(byte[] data) {
+    return decode(data, 0, data == null ? 0 : data.length);
+  }
+
+  /**
+   * Decodes {@code data[offset, offset + length)}. Never throws.
+   *
+   * @return the event, or {@code null} if the record breaks the contract ({@link #failure()} says
+   *     why)
+   */
+  public Event decode(byte[] data, int offset, int length) {
+    failure = null;
+    try {
+      if (data == null || length == 0) {
+        throw new Reject(DlqReason.MALFORMED_JSON, "empty record");
+      }
+      if (length > config.maxRecordBytes()) {
+        throw new Reject(
+            DlqReason.TOO_LARGE,
+            "record of " + length + " bytes exceeds the limit of " + config.maxRecordBytes());
+      }
+      reset();
+      try (JsonParser p = factory.createParser(data, offset, length)) {
+        parse(p);
+      }
+      validate();
+      return build();
+    } catch (Reject r) {
+      failure = new DecodeFailure(r.reason, r.getMessage());
+    } catch (StreamConstraintsException e) {
+      failure = new DecodeFailure(DlqReason.TOO_LARGE, e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at byte " + e.getLocation().getByteOffset();
+      failure = new DecodeFailure(DlqReason.MALFORMED_JSON, e.getOriginalMessage() + where);
+    } catch (IOException e) {
+      failure = new DecodeFailure(DlqReason.MALFORMED_JSON, String.valueOf(e.getMessage()));
+    } catch (RuntimeException e) {
+      // Never expected (the fuzz test asserts it); one bad record must not fail the job.
+      failure = new DecodeFailure(DlqReason.DECODER_ERROR, e.toString());
+    }
+    return null;
+  }
+
+  /** Why the last {@link #decode} returned null; null after a success. */
+  public DecodeFailure failure() {
+    return failure;
+  }
+
+  private void reset() {
+    shared.size = 0;
+    candidates.size = 0;
+    Arrays.fill(candidateIds, 0, candidateCount, null);
+    candidateCount = 0;
+    seen = 0;
+    type = null;
+    ts = 0;
+    model = null;
+    requestId = null;
+    impressionId = null;
+    id = null;
+    itemId = null;
+    position = Event.NO_POSITION;
+    propensity = Double.NaN;
+    label = Double.NaN;
+    value = Double.NaN;
+  }
+
+  // ---------------------------------------------------------------- parsing
+
+  private void parse(JsonParser p) throws IOException, Reject {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw new Reject(DlqReason.MALFORMED_JSON, "an event must be a JSON object");
+    }
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "v" -> {
+          mark(F_V, field);
+          if (t != JsonToken.VALUE_NUMBER_INT
+              || p.getNumberType() != JsonParser.NumberType.INT
+              || p.getIntValue() != 1) {
+            throw new Reject(
+                DlqReason.UNSUPPORTED_VERSION,
+                "v must be 1, got " + (t == null ? "nothing" : clip(p.getText())));
+          }
+        }
+        case "type" -> {
+          mark(F_TYPE, field);
+          type = readType(p, t);
+        }
+        case "ts" -> {
+          mark(F_TS, field);
+          ts = readTs(p, t);
+        }
+        case "model" -> {
+          mark(F_MODEL, field);
+          model = readModel(p, t);
+        }
+        case "requestId" -> {
+          mark(F_REQUEST_ID, field);
+          requestId = readId(p, t, field);
+        }
+        case "impressionId" -> {
+          mark(F_IMPRESSION_ID, field);
+          impressionId = readId(p, t, field);
+        }
+        case "id" -> {
+          mark(F_ID, field);
+          id = readId(p, t, field);
+        }
+        case "itemId" -> {
+          mark(F_ITEM_ID, field);
+          itemId = readId(p, t, field);
+        }
+        case "position" -> {
+          mark(F_POSITION, field);
+          position = readPosition(p, t);
+        }
+        case "propensity" -> {
+          mark(F_PROPENSITY, field);
+          propensity = readNumber(p, t, field);
+          if (!Double.isNaN(propensity) && !(propensity > 0 && propensity <= 1)) {
+            throw new Reject(
+                DlqReason.INVALID_FIELD, "propensity must be in (0, 1], got " + propensity);
+          }
+        }
+        case "label" -> {
+          mark(F_LABEL, field);
+          label = readNumber(p, t, field);
+        }
+        case "value" -> {
+          mark(F_VALUE, field);
+          value = readNumber(p, t, field);
+        }
+        case "user" -> readFeatureField(p, t, field, F_USER);
+        case "context" -> readFeatureField(p, t, field, F_CONTEXT);
+        case "features" -> readFeatureField(p, t, field, F_FEATURES);
+        case "candidates" -> {
+          mark(F_CANDIDATES, field);
+          readCandidates(p, t);
+        }
+        default -> p.skipChildren(); // unknown fields are ignored
+      }
+    }
+    if (p.nextToken() != null) {
+      throw new Reject(DlqReason.MALFORMED_JSON, "trailing content after the event object");
+    }
+  }
+
+  private void mark(int bit, String field) throws Reject {
+    if ((seen & bit) != 0) {
+      throw new Reject(DlqReason.INVALID_FIELD, "duplicate field " + field);
+    }
+    seen |= bit;
+  }
+
+  private static EventType readType(JsonParser p, JsonToken t) throws IOException, Reject {
+    if (t != JsonToken.VALUE_STRING) {
+      throw new Reject(DlqReason.UNKNOWN_TYPE, "type must be a string, got " + t);
+    }
+    char[] text = p.getTextCharacters();
+    int off = p.getTextOffset();
+    int len = p.getTextLength();
+    for (EventType candidate : TYPES) {
+      String json = candidate.json();
+      if (json.length() == len && regionEquals(json, text, off)) {
+        return candidate;
+      }
+    }
+    throw new Reject(DlqReason.UNKNOWN_TYPE, "unknown type '" + clip(p.getText()) + "'");
+  }
+
+  private static long readTs(JsonParser p, JsonToken t) throws IOException, Reject {
+    if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+      double d = p.getDoubleValue();
+      if (!Double.isFinite(d)) {
+        throw new Reject(DlqReason.NON_FINITE_NUMBER, "ts is " + d);
+      }
+    }
+    if (t != JsonToken.VALUE_NUMBER_INT) {
+      throw new Reject(DlqReason.INVALID_FIELD, "ts must be an integer (epoch ms), got " + t);
+    }
+    JsonParser.NumberType nt = p.getNumberType();
+    if (nt != JsonParser.NumberType.INT && nt != JsonParser.NumberType.LONG) {
+      throw new Reject(DlqReason.INVALID_FIELD, "ts out of range: " + clip(p.getText()));
+    }
+    long v = p.getLongValue();
+    if (v < MIN_TS || v >= MAX_TS) {
+      throw new Reject(
+          DlqReason.INVALID_FIELD,
+          "ts must be epoch milliseconds in [2000-01-01, 2100-01-01), got " + v);
+    }
+    return v;
+  }
+
+  private String readModel(JsonParser p, JsonToken t) throws IOException, Reject {
+    if (t == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    checkIdToken(p, t, "model");
+    char[] text = p.getTextCharacters();
+    int off = p.getTextOffset();
+    int len = p.getTextLength();
+    if (lastModel.length() == len && regionEquals(lastModel, text, off)) {
+      return lastModel; // model ids repeat: reuse the string
+    }
+    lastModel = new String(text, off, len);
+    return lastModel;
+  }
+
+  private static String readId(JsonParser p, JsonToken t, String field) throws IOException, Reject {
+    if (t == JsonToken.VALUE_NULL) {
+      return null; // same as absent
+    }
+    checkIdToken(p, t, field);
+    return p.getText();
+  }
+
+  private static void checkIdToken(JsonParser p, JsonToken t, String field)
+      throws IOException, Reject {
+    if (t != JsonToken.VALUE_STRING) {
+      throw new Reject(DlqReason.INVALID_FIELD, field + " must be a string, got " + t);
+    }
+    int len = p.getTextLength();
+    if (len == 0) {
+      throw new Reject(DlqReason.INVALID_FIELD, field + " must not be empty");
+    }
+    if (len > MAX_ID_LENGTH) {
+      throw new Reject(
+          DlqReason.INVALID_FIELD,
+          field + " is " + len + " chars long, more than " + MAX_ID_LENGTH);
+    }
+  }
+
+  private static int readPosition(JsonParser p, JsonToken t) throws IOException, Reject {
+    if (t == JsonToken.VALUE_NULL) {
+      return Event.NO_POSITION;
+    }
+    if (t != JsonToken.VALUE_NUMBER_INT
+        || p.getNumberType() != JsonParser.NumberType.INT
+        || p.getIntValue() < 0) {
+      throw new Reject(
+          DlqReason.INVALID_FIELD,
+          "position must be a non-negative integer, got "
+              + (t == null ? "nothing" : clip(p.getText())));
+    }
+    return p.getIntValue();
+  }
+
+  /** A finite number, or NaN for null (absent). */
+  private static double readNumber(JsonParser p, JsonToken t, String field)
+      throws IOException, Reject {
+    if (t == JsonToken.VALUE_NULL) {
+      return Double.NaN;
+    }
+    if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+      throw new Reject(DlqReason.INVALID_FIELD, field + " must be a number, got " + t);
+    }
+    double d = p.getDoubleValue();
+    if (!Double.isFinite(d)) {
+      throw new Reject(DlqReason.NON_FINITE_NUMBER, field + " is not finite: " + clip(p.getText()));
+    }
+    return d;
+  }
+
+  private void readFeatureField(JsonParser p, JsonToken t, String field, int bit)
+      throws IOException, Reject {
+    mark(bit, field);
+    if (t == JsonToken.VALUE_NULL) {
+      seen &= ~bit; // null is the same as absent
+      return;
+    }
+    readFeatures(p, t, field, shared);
+  }
+
+  /** Hashes the flat feature object at the parser into {@code out}. */
+  private void readFeatures(JsonParser p, JsonToken t, String field, FeatureBuffer out)
+      throws IOException, Reject {
+    if (t != JsonToken.START_OBJECT) {
+      throw new Reject(DlqReason.INVALID_FIELD, field + " must be a JSON object, got " + t);
+    }
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      copyName(p.currentName());
+      JsonToken v = p.nextToken();
+      switch (v) {
+        case VALUE_STRING ->
+            out.add(
+                hasher.categorical(
+                    name,
+                    0,
+                    nameLength,
+                    p.getTextCharacters(),
+                    p.getTextOffset(),
+                    p.getTextLength()),
+                1.0,
+                false);
+        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
+          double d = p.getDoubleValue();
+          if (!Double.isFinite(d)) {
+            throw new Reject(
+                DlqReason.NON_FINITE_NUMBER,
+                "feature "
+                    + field
+                    + "."
+                    + nameForDetail()
+                    + " is not finite: "
+                    + clip(p.getText()));
+          }
+          out.add(hasher.numeric(name, 0, nameLength), d, true);
+        }
+        case VALUE_TRUE -> out.add(hasher.categorical(name, 0, nameLength, TRUE, 0, 4), 1.0, false);
+        case VALUE_FALSE ->
+            out.add(hasher.categorical(name, 0, nameLength, FALSE, 0, 5), 1.0, false);
+        case VALUE_NULL -> {} // a null value is the same as an absent feature
+        default ->
+            throw new Reject(
+                DlqReason.INVALID_FIELD,
+                "feature "
+                    + field
+                    + "."
+                    + nameForDetail()
+                    + " must be a string, number or boolean, got "
+                    + v);
+      }
+      if (shared.size + candidates.size > config.maxFeatures()) {
+        throw new Reject(
+            DlqReason.TOO_LARGE, "more than " + config.maxFeatures() + " features in one event");
+      }
+    }
+  }
+
+  private void copyName(String n) throws Reject {
+    int len = n.length();
+    if (len == 0) {
+      throw new Reject(DlqReason.INVALID_FIELD, "feature names must not be empty");
+    }
+    if (len > name.length) {
+      name = new char[Math.max(len, name.length * 2)];
+    }
+    n.getChars(0, len, name, 0);
+    nameLength = len;
+  }
+
+  private String nameForDetail() {
+    return clip(new String(name, 0, nameLength));
+  }
+
+  private void readCandidates(JsonParser p, JsonToken t) throws IOException, Reject {
+    if (t != JsonToken.START_ARRAY) {
+      throw new Reject(DlqReason.INVALID_FIELD, "candidates must be an array, got " + t);
+    }
+    JsonToken e;
+    while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (e != JsonToken.START_OBJECT) {
+        throw new Reject(
+            DlqReason.INVALID_FIELD, "candidates[" + candidateCount + "] must be an object");
+      }
+      if (candidateCount == config.maxCandidates()) {
+        throw new Reject(
+            DlqReason.TOO_LARGE, "more than " + config.maxCandidates() + " candidates");
+      }
+      String item = null;
+      boolean features = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken v = p.nextToken();
+        if (field.equals("itemId")) {
+          if (item != null) {
+            throw new Reject(
+                DlqReason.INVALID_FIELD, "duplicate candidates[" + candidateCount + "].itemId");
+          }
+          item = readId(p, v, "candidates[" + candidateCount + "].itemId");
+        } else if (field.equals("features")) {
+          if (features) {
+            throw new Reject(
+                DlqReason.INVALID_FIELD, "duplicate candidates[" + candidateCount + "].features");
+          }
+          features = true;
+          if (v != JsonToken.VALUE_NULL) {
+            readFeatures(p, v, "candidates[" + candidateCount + "].features", candidates);
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (item == null) {
+        throw new Reject(
+            DlqReason.MISSING_FIELD, "candidates[" + candidateCount + "].itemId is missing");
+      }
+      if (candidateCount == candidateIds.length) {
+        candidateIds = Arrays.copyOf(candidateIds, candidateCount * 2);
+        candidateEnds = Arrays.copyOf(candidateEnds, candidateCount * 2);
+      }
+      candidateIds[candidateCount] = item;
+      candidateEnds[candidateCount] = candidates.size;
+      candidateCount++;
+    }
+    if (candidateCount == 0) {
+      throw new Reject(DlqReason.INVALID_FIELD, "candidates must not be empty");
+    }
+  }
+
+  // ---------------------------------------------------------------- validation
+
+  private void validate() throws Reject {
+    require(F_V, "v");
+    require(F_TYPE, "type");
+    require(F_TS, "ts");
+    switch (type) {
+      case REQUEST -> {
+        requireId(requestId, "requestId");
+        require(F_USER, "user");
+        require(F_CONTEXT, "context");
+        require(F_CANDIDATES, "candidates");
+        forbid(F_FEATURES, "features", "user and context");
+      }
+      case IMPRESSION -> {
+        requireId(impressionId, "impressionId");
+        requireId(requestId, "requestId");
+        requireId(itemId, "itemId");
+        if (position == Event.NO_POSITION) {
+          throw new Reject(DlqReason.MISSING_FIELD, "position is missing");
+        }
+        require(F_FEATURES, "features");
+        forbidRequestFields();
+      }
+      case CLICK -> {
+        requireId(impressionId, "impressionId");
+        forbid(F_FEATURES, "features", "the impression's features");
+        forbidRequestFields();
+      }
+      case EXAMPLE -> {
+        requireId(id, "id");
+        require(F_FEATURES, "features");
+        if (Double.isNaN(label)) {
+          throw new Reject(DlqReason.MISSING_FIELD, "label is missing");
+        }
+        if (config.binaryLabels() && label != 0.0 && label != 1.0) {
+          throw new Reject(
+              DlqReason.INVALID_FIELD, "label must be 0 or 1 for a log-loss model, got " + label);
+        }
+        forbidRequestFields();
+      }
+    }
+  }
+
+  private void require(int bit, String field) throws Reject {
+    if ((seen & bit) == 0) {
+      throw new Reject(DlqReason.MISSING_FIELD, field + " is missing");
+    }
+  }
+
+  private void requireId(String value, String field) throws Reject {
+    if (value == null) {
+      throw new Reject(DlqReason.MISSING_FIELD, field + " is missing");
+    }
+  }
+
+  private void forbid(int bit, String field, String instead) throws Reject {
+    if ((seen & bit) != 0) {
+      throw new Reject(
+          DlqReason.INVALID_FIELD,
+          field + " is not a field of a " + type.json() + " (use " + instead + ")");
+    }
+  }
+
+  private void forbidRequestFields() throws Reject {
+    if ((seen & (F_USER | F_CONTEXT | F_CANDIDATES)) != 0) {
+      String field =
+          (seen & F_USER) != 0 ? "user" : (seen & F_CONTEXT) != 0 ? "context" : "candidates";
+      throw new Reject(
+          DlqReason.INVALID_FIELD, field + " is only a field of a request, not a " + type.json());
+    }
+  }
+
+  // ---------------------------------------------------------------- building
+
+  private Event build() {
+    Event e = new Event();
+    e.type = type;
+    e.ts = ts;
+    e.model = model == null ? DEFAULT_MODEL : model;
+    int n = shared.size + candidates.size;
+    e.indices = new int[n];
+    e.values = new double[n];
+    e.numeric = new boolean[n];
+    System.arraycopy(shared.indices, 0, e.indices, 0, shared.size);
+    System.arraycopy(shared.values, 0, e.values, 0, shared.size);
+    System.arraycopy(shared.numeric, 0, e.numeric, 0, shared.size);
+    System.arraycopy(candidates.indices, 0, e.indices, shared.size, candidates.size);
+    System.arraycopy(candidates.values, 0, e.values, shared.size, candidates.size);
+    System.arraycopy(candidates.numeric, 0, e.numeric, shared.size, candidates.size);
+    e.sharedCount = shared.size;
+    switch (type) {
+      case REQUEST -> {
+        e.requestId = requestId;
+        e.candidateItemIds = Arrays.copyOf(candidateIds, candidateCount);
+        e.candidateOffsets = new int[candidateCount + 1];
+        e.candidateOffsets[0] = shared.size;
+        for (int k = 0; k < candidateCount; k++) {
+          e.candidateOffsets[k + 1] = shared.size + candidateEnds[k];
+        }
+      }
+      case IMPRESSION -> {
+        e.impressionId = impressionId;
+        e.requestId = requestId;
+        e.itemId = itemId;
+        e.position = position;
+        e.propensity = propensity;
+      }
+      case CLICK -> {
+        e.impressionId = impressionId;
+        e.requestId = requestId;
+        e.itemId = itemId;
+        e.value = value;
+      }
+      case EXAMPLE -> {
+        e.id = id;
+        e.label = label;
+      }
+    }
+    return e;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static boolean regionEquals(String s, char[] text, int off) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) != text[off + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String clip(String s) {
+    if (s == null) {
+      return "null";
+    }
+    return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+  }
+
+  /** Growable parallel arrays of hashed features, reused across events. */
+  private static final class FeatureBuffer {
+    int[] indices = new int[64];
+    double[] values = new double[64];
+    boolean[] numeric = new boolean[64];
+    int size;
+
+    void add(int index, double value, boolean isNumeric) {
+      if (size == indices.length) {
+        int capacity = size * 2;
+        indices = Arrays.copyOf(indices, capacity);
+        values = Arrays.copyOf(values, capacity);
+        numeric = Arrays.copyOf(numeric, capacity);
+      }
+      indices[size] = index;
+      values[size] = value;
+      numeric[size] = isNumeric;
+      size++;
+    }
+  }
+
+  /** A contract violation; no stack trace (it is control flow, not a bug). */
+  private static final class Reject extends Exception {
+    private static final long serialVersionUID = 1L;
+    final DlqReason reason;
+
+    Reject(DlqReason reason, String detail) {
+      super(detail, null, false, false);
+      this.reason = reason;
+    }
+  }
+}
