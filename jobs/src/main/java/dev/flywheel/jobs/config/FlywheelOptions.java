@@ -2,6 +2,7 @@ package dev.flywheel.jobs.config;
 
 import static org.apache.flink.configuration.ConfigOptions.key;
 
+import dev.flywheel.model.ModelConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,20 +46,29 @@ public final class FlywheelOptions {
     COMMITTED
   }
 
-  /** Loss of the model; it also fixes the label rule of the decoder. */
-  public enum Loss {
-    /** Log loss with a sigmoid output: labels must be 0 or 1 (clicks). */
-    LOG,
-    /** Squared loss with a linear output: labels are any finite number (regression). */
-    SQUARED
+  /** Delivery guarantee of the Kafka sinks (maps to Flink's {@code DeliveryGuarantee}). */
+  public enum Delivery {
+    /** Records may be written twice after a failure; no transactions. */
+    AT_LEAST_ONCE(DeliveryGuarantee.AT_LEAST_ONCE),
+    /** Kafka transactions committed on checkpoints; readers use read_committed. */
+    EXACTLY_ONCE(DeliveryGuarantee.EXACTLY_ONCE),
+    /** No guarantee: records may be lost or duplicated (benchmarks only). */
+    NONE(DeliveryGuarantee.NONE);
+
+    private final DeliveryGuarantee flink;
+
+    Delivery(DeliveryGuarantee flink) {
+      this.flink = flink;
+    }
+
+    /** The Flink connector's guarantee. */
+    public DeliveryGuarantee toFlink() {
+      return flink;
+    }
   }
 
-  /** Optimiser of the model. */
-  public enum Optimizer {
-    SGD,
-    ADAGRAD,
-    ADAM
-  }
+  /** Defaults of the model options: model-core's own, so they are defined once. */
+  private static final ModelConfig MODEL = ModelConfig.defaults();
 
   // ---------------------------------------------------------------- Kafka
 
@@ -80,11 +90,11 @@ public final class FlywheelOptions {
           "Where the events source starts when no checkpoint is restored: EARLIEST, LATEST, or"
               + " COMMITTED (the group's offsets, earliest where there are none).");
 
-  public static final ConfigOption<DeliveryGuarantee> KAFKA_DELIVERY_GUARANTEE =
+  public static final ConfigOption<Delivery> KAFKA_DELIVERY_GUARANTEE =
       option(
           key("flywheel.kafka.delivery-guarantee")
-              .enumType(DeliveryGuarantee.class)
-              .defaultValue(DeliveryGuarantee.AT_LEAST_ONCE),
+              .enumType(Delivery.class)
+              .defaultValue(Delivery.AT_LEAST_ONCE),
           "Guarantee of the Kafka sinks: AT_LEAST_ONCE, EXACTLY_ONCE (Kafka transactions committed"
               + " on checkpoints; readers need isolation.level=read_committed) or NONE.");
 
@@ -225,49 +235,65 @@ public final class FlywheelOptions {
 
   public static final ConfigOption<Integer> MODEL_HASH_BITS =
       option(
-          key("flywheel.model.hash-bits").intType().defaultValue(20),
+          key("flywheel.model.hash-bits").intType().defaultValue(MODEL.hashBits()),
           "Features are hashed into 2^bits buckets, bits in [1, 28]; shared by every model id.");
 
-  public static final ConfigOption<Integer> MODEL_SEED =
+  public static final ConfigOption<Integer> MODEL_HASH_SEED =
       option(
-          key("flywheel.model.seed").intType().defaultValue(42),
-          "Seed of the feature hash and of the weight initialisation.");
+          key("flywheel.model.hash-seed").intType().defaultValue(MODEL.hashSeed()),
+          "Seed of the feature hash; every consumer of the model must hash with it.");
+
+  public static final ConfigOption<Long> MODEL_SEED =
+      option(
+          key("flywheel.model.seed").longType().defaultValue(MODEL.seed()),
+          "Seed of the weight initialisation.");
 
   public static final ConfigOption<Integer> MODEL_EMBEDDING_DIM =
       option(
-          key("flywheel.model.embedding-dim").intType().defaultValue(8),
-          "Width of the embedding of each bucket (the deep tower's input), in [1, 512].");
+          key("flywheel.model.embedding-dim").intType().defaultValue(MODEL.embeddingDim()),
+          "Width of the embedding of each bucket (the deep tower's input), in [1, 1024].");
 
   public static final ConfigOption<String> MODEL_HIDDEN_LAYERS =
       option(
-          key("flywheel.model.hidden-layers").stringType().defaultValue("32,16"),
-          "Widths of the hidden ReLU layers, comma separated (each in [1, 4096]); empty for none,"
-              + " which leaves wide linear/logistic regression.");
+          key("flywheel.model.hidden-layers").stringType().defaultValue(layers(MODEL)),
+          "Widths of the hidden ReLU layers, comma separated (each in [1, 4096], at most 16);"
+              + " empty for none, which leaves wide linear/logistic regression.");
 
-  public static final ConfigOption<Loss> MODEL_LOSS =
+  public static final ConfigOption<ModelConfig.LossType> MODEL_LOSS =
       option(
-          key("flywheel.model.loss").enumType(Loss.class).defaultValue(Loss.LOG),
-          "LOG (clicks, labels 0/1, sigmoid output) or SQUARED (regression, any finite label).");
+          key("flywheel.model.loss")
+              .enumType(ModelConfig.LossType.class)
+              .defaultValue(MODEL.loss()),
+          "LOGISTIC (clicks: labels 0/1, sigmoid output) or SQUARED (regression: any finite"
+              + " label, linear output). It also sets the decoder's label rule.");
 
-  public static final ConfigOption<Optimizer> MODEL_OPTIMIZER =
+  public static final ConfigOption<ModelConfig.OptimizerType> MODEL_OPTIMIZER =
       option(
-          key("flywheel.model.optimizer").enumType(Optimizer.class).defaultValue(Optimizer.ADAGRAD),
+          key("flywheel.model.optimizer")
+              .enumType(ModelConfig.OptimizerType.class)
+              .defaultValue(MODEL.optimizer()),
           "SGD (with momentum), ADAGRAD or ADAM.");
 
   public static final ConfigOption<Double> MODEL_LEARNING_RATE =
       option(
-          key("flywheel.model.learning-rate").doubleType().defaultValue(0.05),
+          key("flywheel.model.learning-rate").doubleType().defaultValue(MODEL.learningRate()),
           "Learning rate, in (0, 10].");
+
+  public static final ConfigOption<Double> MODEL_MOMENTUM =
+      option(
+          key("flywheel.model.momentum").doubleType().defaultValue(MODEL.momentum()),
+          "Heavy-ball momentum of SGD, in [0, 1).");
 
   public static final ConfigOption<Double> MODEL_L2 =
       option(
-          key("flywheel.model.l2").doubleType().defaultValue(1e-6),
+          key("flywheel.model.l2").doubleType().defaultValue(MODEL.l2()),
           "L2 penalty on the weights, in [0, 1].");
 
   public static final ConfigOption<Double> MODEL_CLIP =
       option(
-          key("flywheel.model.clip").doubleType().defaultValue(5.0),
-          "Gradient clipping threshold (max norm); 0 turns clipping off.");
+          key("flywheel.model.clip").doubleType().defaultValue(MODEL.gradientClipNorm()),
+          "Gradient clipping: the batch gradient's global L2 norm is capped at this; 0 turns"
+              + " clipping off.");
 
   // ---------------------------------------------------------------- runtime
 
@@ -329,6 +355,17 @@ public final class FlywheelOptions {
         .append("      Any Kafka client property, passed to every consumer and producer")
         .append(" (e.g. security.protocol, sasl.jaas.config).\n");
     return out.toString();
+  }
+
+  private static String layers(ModelConfig config) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < config.hiddenLayerCount(); i++) {
+      if (i > 0) {
+        b.append(',');
+      }
+      b.append(config.hiddenLayer(i));
+    }
+    return b.toString();
   }
 
   static String formatDefault(Object value) {

@@ -3,6 +3,7 @@ package dev.flywheel.jobs.config;
 import static dev.flywheel.jobs.config.FlywheelOptions.*;
 
 import dev.flywheel.jobs.events.DecoderConfig;
+import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.features.FeatureHasher;
 import java.io.Serializable;
 import java.time.Duration;
@@ -32,7 +33,7 @@ public final class JobSettings implements Serializable {
   private final String bootstrapServers;
   private final String groupId;
   private final StartingOffsets startingOffsets;
-  private final DeliveryGuarantee deliveryGuarantee;
+  private final Delivery delivery;
   private final String transactionalIdPrefix;
   private final Duration transactionTimeout;
   private final Map<String, String> kafkaProperties;
@@ -61,15 +62,18 @@ public final class JobSettings implements Serializable {
   private final int chunkBytes;
 
   private final int hashBits;
-  private final int seed;
+  private final int hashSeed;
+  private final long seed;
   private final int embeddingDim;
   private final int[] hiddenLayers;
-  private final Loss loss;
-  private final Optimizer optimizer;
+  private final ModelConfig.LossType loss;
+  private final ModelConfig.OptimizerType optimizer;
   private final double learningRate;
+  private final double momentum;
   private final double l2;
   private final double clip;
 
+  private final ModelConfig modelConfig;
   private final Duration checkpointInterval;
   private final int parallelism;
   private final Map<String, String> flinkProperties;
@@ -80,7 +84,7 @@ public final class JobSettings implements Serializable {
     bootstrapServers = nonBlank(c, KAFKA_BOOTSTRAP_SERVERS);
     groupId = nonBlank(c, KAFKA_GROUP_ID);
     startingOffsets = read(c, KAFKA_STARTING_OFFSETS);
-    deliveryGuarantee = read(c, KAFKA_DELIVERY_GUARANTEE);
+    delivery = read(c, KAFKA_DELIVERY_GUARANTEE);
     transactionalIdPrefix = nonBlank(c, KAFKA_TRANSACTIONAL_ID_PREFIX);
     transactionTimeout =
         durationIn(c, KAFKA_TRANSACTION_TIMEOUT, Duration.ofSeconds(1), MAX_TRANSACTION_TIMEOUT);
@@ -145,20 +149,29 @@ public final class JobSettings implements Serializable {
     chunkBytes = intIn(c, MODEL_UPDATE_CHUNK_BYTES, 1024, 1_000_000);
 
     hashBits = intIn(c, MODEL_HASH_BITS, 1, FeatureHasher.MAX_BITS);
+    hashSeed = read(c, MODEL_HASH_SEED);
     seed = read(c, MODEL_SEED);
-    embeddingDim = intIn(c, MODEL_EMBEDDING_DIM, 1, 512);
+    embeddingDim = intIn(c, MODEL_EMBEDDING_DIM, 1, ModelConfig.MAX_EMBEDDING_DIM);
     hiddenLayers = parseLayers(read(c, MODEL_HIDDEN_LAYERS));
     loss = read(c, MODEL_LOSS);
     optimizer = read(c, MODEL_OPTIMIZER);
     learningRate = doubleIn(c, MODEL_LEARNING_RATE, 0, false, 10);
+    momentum = doubleIn(c, MODEL_MOMENTUM, 0, true, 0.999);
     l2 = doubleIn(c, MODEL_L2, 0, true, 1);
     clip = doubleIn(c, MODEL_CLIP, 0, true, 1e6);
+
+    // model-core validates the combination (e.g. a table that fits one array) once more
+    try {
+      modelConfig = buildModelConfig();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("flywheel.model.*: " + e.getMessage(), e);
+    }
 
     checkpointInterval =
         durationIn(c, CHECKPOINT_INTERVAL, Duration.ofMillis(100), Duration.ofHours(1));
     parallelism = intIn(c, PARALLELISM, 0, 4096);
 
-    if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+    if (delivery == Delivery.EXACTLY_ONCE
         && transactionTimeout.compareTo(checkpointInterval) <= 0) {
       throw new IllegalArgumentException(
           KAFKA_TRANSACTION_TIMEOUT.key()
@@ -344,15 +357,45 @@ public final class JobSettings implements Serializable {
 
   // ---------------------------------------------------------------- derived objects
 
+  private ModelConfig buildModelConfig() {
+    return ModelConfig.builder()
+        .hashBits(hashBits)
+        .hashSeed(hashSeed)
+        .seed(seed)
+        .embeddingDim(embeddingDim)
+        .hiddenLayers(hiddenLayers)
+        .loss(loss)
+        .optimizer(optimizer)
+        .learningRate(learningRate)
+        .momentum(momentum)
+        .l2(l2)
+        .gradientClipNorm(clip)
+        .maxBatchSize(batchSize)
+        .build();
+  }
+
+  /**
+   * The model every model id of this job starts from (validated once, at parse time); its hashing
+   * equals {@link #featureHasher()}'s and its {@code maxBatchSize} is the trainer batch size.
+   */
+  public ModelConfig modelConfig() {
+    return modelConfig;
+  }
+
   /** The feature hasher every decoder of this job uses. */
   public FeatureHasher featureHasher() {
-    return new FeatureHasher(hashBits, seed);
+    return new FeatureHasher(hashBits, hashSeed);
   }
 
   /** What the event decoder needs: hashing, bounds and the label rule. */
   public DecoderConfig decoderConfig() {
     return new DecoderConfig(
-        hashBits, seed, maxRecordBytes, maxFeatures, maxCandidates, loss == Loss.LOG);
+        hashBits,
+        hashSeed,
+        maxRecordBytes,
+        maxFeatures,
+        maxCandidates,
+        loss == ModelConfig.LossType.LOGISTIC);
   }
 
   /**
@@ -380,8 +423,13 @@ public final class JobSettings implements Serializable {
     return startingOffsets;
   }
 
+  /** The sinks' guarantee as Flink's connector enum. */
   public DeliveryGuarantee deliveryGuarantee() {
-    return deliveryGuarantee;
+    return delivery.toFlink();
+  }
+
+  public Delivery delivery() {
+    return delivery;
   }
 
   public String transactionalIdPrefix() {
@@ -478,7 +526,12 @@ public final class JobSettings implements Serializable {
     return hashBits;
   }
 
-  public int seed() {
+  public int hashSeed() {
+    return hashSeed;
+  }
+
+  /** Seed of the weight initialisation. */
+  public long seed() {
     return seed;
   }
 
@@ -491,12 +544,16 @@ public final class JobSettings implements Serializable {
     return hiddenLayers.clone();
   }
 
-  public Loss loss() {
+  public ModelConfig.LossType loss() {
     return loss;
   }
 
-  public Optimizer optimizer() {
+  public ModelConfig.OptimizerType optimizer() {
     return optimizer;
+  }
+
+  public double momentum() {
+    return momentum;
   }
 
   public double learningRate() {

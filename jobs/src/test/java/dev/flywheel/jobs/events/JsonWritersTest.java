@@ -1,0 +1,94 @@
+package dev.flywheel.jobs.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class JsonWritersTest {
+
+  @Test
+  void requestPredictionJson() throws Exception {
+    Prediction p = new Prediction();
+    p.type = EventType.REQUEST;
+    p.model = "ctr";
+    p.modelVersion = 12;
+    p.requestId = "r-1";
+    p.rankedItemIds = new String[] {"i-7", "i-2"};
+    p.rankedScores = new double[] {0.31, 0.12};
+    p.eventTs = 1732700000000L;
+    p.scoredAt = 1732700000004L;
+    PredictionJson writer = new PredictionJson();
+    String json = new String(writer.serialize(p), StandardCharsets.UTF_8);
+    assertThat(json)
+        .isEqualTo(
+            "{\"v\":1,\"type\":\"request\",\"model\":\"ctr\",\"modelVersion\":12,"
+                + "\"requestId\":\"r-1\",\"ranking\":[{\"itemId\":\"i-7\",\"score\":0.31},"
+                + "{\"itemId\":\"i-2\",\"score\":0.12}],\"ts\":1732700000000,"
+                + "\"scoredAt\":1732700000004}");
+    // the reused generator writes the next record from a clean buffer
+    assertThat(new String(writer.serialize(p), StandardCharsets.UTF_8)).isEqualTo(json);
+    assertThat(PredictionJson.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(p);
+    assertThat(PredictionJson.keySchema().serialize(p)).isEqualTo("r-1".getBytes());
+  }
+
+  @Test
+  void impressionPredictionWithNonFiniteScoreWritesNull() throws Exception {
+    Prediction p = new Prediction();
+    p.type = EventType.IMPRESSION;
+    p.model = "default";
+    p.impressionId = "imp-1";
+    p.requestId = "r-1";
+    p.itemId = "i-7";
+    p.score = Double.NaN;
+    String json = new String(PredictionJson.encode(p), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"impressionId\":\"imp-1\"").contains("\"score\":null");
+    assertThat(PredictionJson.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(p);
+    assertThat(PredictionJson.keySchema().serialize(p)).isEqualTo("imp-1".getBytes());
+  }
+
+  @Test
+  void deadLetterKeepsUtf8AsTextAndBinaryAsBase64() throws Exception {
+    byte[] text = "{\"v\":1,\"type\":\"view\",\"note\":\"é\"}".getBytes(StandardCharsets.UTF_8);
+    DeadLetter d =
+        DeadLetter.of(
+            new RawRecord(text, "events", 2, 99, 1732700000000L),
+            new DecodeFailure(DlqReason.UNKNOWN_TYPE, "unknown type 'view'"),
+            1024);
+    String json = new String(DeadLetterJson.encode(d), StandardCharsets.UTF_8);
+    assertThat(json)
+        .startsWith(
+            "{\"v\":1,\"reason\":\"UNKNOWN_TYPE\",\"detail\":\"unknown type 'view'\","
+                + "\"topic\":\"events\",\"partition\":2,\"offset\":99,\"timestamp\":1732700000000,")
+        .contains("\"truncated\":false,\"encoding\":\"utf8\"")
+        .contains("\\\"note\\\":\\\"é\\\"");
+    assertThat(DeadLetterJson.parse(json.getBytes(StandardCharsets.UTF_8))).isEqualTo(d);
+
+    byte[] binary = {(byte) 0xff, 0, 1, (byte) 0xfe};
+    DeadLetter b =
+        DeadLetter.of(
+            new RawRecord(binary, "events", 0, 1, -1),
+            new DecodeFailure(DlqReason.MALFORMED_JSON, "x"),
+            1024);
+    String bj = new String(DeadLetterJson.encode(b), StandardCharsets.UTF_8);
+    assertThat(bj).contains("\"encoding\":\"base64\",\"original\":\"/wAB/g==\"");
+    assertThat(DeadLetterJson.parse(bj.getBytes(StandardCharsets.UTF_8)).original)
+        .isEqualTo(binary);
+  }
+
+  @Test
+  void deadLetterCutsLongOriginalsAtACharacterBoundary() throws Exception {
+    byte[] text = "ééééé".getBytes(StandardCharsets.UTF_8); // 10 bytes
+    DeadLetter d =
+        DeadLetter.of(
+            new RawRecord(text, "events", 0, 5, -1),
+            new DecodeFailure(DlqReason.TOO_LARGE, "big"),
+            5); // cuts the third é in half
+    assertThat(d.truncated()).isTrue();
+    assertThat(d.originalSize).isEqualTo(10);
+    String json = new String(DeadLetterJson.encode(d), StandardCharsets.UTF_8);
+    assertThat(json)
+        .contains(
+            "\"originalSize\":10,\"truncated\":true,\"encoding\":\"utf8\",\"original\":\"éé\"");
+  }
+}

@@ -1,0 +1,67 @@
+package dev.flywheel.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class ModelConfigTest {
+
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    ModelConfig c = ModelConfig.defaults();
+    assertThat(c.hashBits()).isEqualTo(18);
+    assertThat(c.embeddingDim()).isEqualTo(16);
+    assertThat(c.hiddenLayers()).containsExactly(32);
+    assertThat(c.maxBatchSize()).isEqualTo(256);
+    assertThat(c.scalerBits()).isEqualTo(12);
+    assertThat(c.loss()).isEqualTo(ModelConfig.LossType.LOGISTIC);
+  }
+
+  @Test
+  void invalidOptionsAreNamedWithTheirValue() {
+    assertThatThrownBy(() -> ModelConfig.builder().learningRate(-1).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("learningRate")
+        .hasMessageContaining("-1.0");
+    assertThatThrownBy(() -> ModelConfig.builder().hashBits(29).build())
+        .hasMessageContaining("hashBits")
+        .hasMessageContaining("29");
+    assertThatThrownBy(() -> ModelConfig.builder().hiddenLayers(8, 0).build())
+        .hasMessageContaining("hiddenLayers[1]");
+    assertThatThrownBy(() -> ModelConfig.builder().momentum(1.0).build())
+        .hasMessageContaining("momentum");
+    assertThatThrownBy(() -> ModelConfig.builder().l2(Double.NaN).build())
+        .hasMessageContaining("l2");
+    assertThatThrownBy(() -> ModelConfig.builder().maxBatchSize(0).build())
+        .hasMessageContaining("maxBatchSize");
+    assertThatThrownBy(
+            () -> ModelConfig.builder().adagradEpsilon(0).adagradInitialAccumulator(0).build())
+        .hasMessageContaining("adagradEpsilon + adagradInitialAccumulator");
+  }
+
+  @Test
+  void toBuilderRoundTripsAndEqualityCoversEveryOption() {
+    ModelConfig c =
+        ModelConfig.builder()
+            .hashBits(10)
+            .embeddingDim(4)
+            .hiddenLayers(3, 2)
+            .optimizer(ModelConfig.OptimizerType.ADAM)
+            .l2(1e-4)
+            .build();
+    assertThat(c.toBuilder().build()).isEqualTo(c).hasSameHashCodeAs(c);
+    assertThat(c.toBuilder().hiddenLayers(3).build()).isNotEqualTo(c);
+    assertThat(c.toBuilder().l2(2e-4).build()).isNotEqualTo(c);
+    assertThat(c.toString()).contains("hiddenLayers=[3, 2]").contains("optimizer=ADAM");
+  }
+
+  @Test
+  void hiddenLayersAreDefensivelyCopied() {
+    int[] widths = {5};
+    ModelConfig c = ModelConfig.builder().hiddenLayers(widths).build();
+    widths[0] = 7;
+    c.hiddenLayers()[0] = 9;
+    assertThat(c.hiddenLayers()).containsExactly(5);
+  }
+}
