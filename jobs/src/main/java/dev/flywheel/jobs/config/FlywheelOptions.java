@@ -357,6 +357,31 @@ public final class FlywheelOptions {
     return out.toString();
   }
 
+  /**
+   * The options as a Markdown table (docs/options.md is this, checked by a test): key, type,
+   * default, description.
+   */
+  public static String markdownTable() {
+    StringBuilder out = new StringBuilder();
+    out.append("| option | type | default | description |\n| --- | --- | --- | --- |\n");
+    for (ConfigOption<?> option : all()) {
+      out.append("| `")
+          .append(option.key())
+          .append("` | ")
+          .append(typeName(option).replace("|", " \\| "))
+          .append(" | `")
+          .append(formatDefault(option.defaultValue()))
+          .append("` | ")
+          .append(description(option))
+          .append(" |\n");
+    }
+    out.append("| `")
+        .append(KAFKA_PROPERTIES_PREFIX)
+        .append("<property>` | String | | Any Kafka client property, passed to every consumer and")
+        .append(" producer (e.g. `security.protocol`, `sasl.jaas.config`). |\n");
+    return out.toString();
+  }
+
   private static String layers(ModelConfig config) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < config.hiddenLayerCount(); i++) {

@@ -62,14 +62,14 @@ public final class PredictionJson implements SerializationSchema<Prediction> {
     g.writeStringField("type", p.type == null ? null : p.type.json());
     g.writeStringField("model", p.model);
     g.writeNumberField("modelVersion", p.modelVersion);
-    if (p.requestId != null) {
-      g.writeStringField("requestId", p.requestId);
-    }
     if (p.impressionId != null) {
       g.writeStringField("impressionId", p.impressionId);
     }
     if (p.id != null) {
       g.writeStringField("id", p.id);
+    }
+    if (p.requestId != null) {
+      g.writeStringField("requestId", p.requestId);
     }
     if (p.itemId != null) {
       g.writeStringField("itemId", p.itemId);

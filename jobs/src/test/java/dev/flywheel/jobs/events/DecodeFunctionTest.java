@@ -20,8 +20,9 @@ class DecodeFunctionTest {
   @Test
   void goodEventsOutBadOnesToTheDeadLetterSideOutput() throws Exception {
     DecodeFunction fn = new DecodeFunction(Events.config(), 16);
-    try (OneInputStreamOperatorTestHarness<RawRecord, Event> h =
-        ProcessFunctionTestHarnesses.forProcessFunction(fn)) {
+    OneInputStreamOperatorTestHarness<RawRecord, Event> h =
+        ProcessFunctionTestHarnesses.forProcessFunction(fn);
+    try {
       ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
       h.processElement(raw(Events.REQUEST, 0), 1000);
       h.processElement(raw("{\"v\":1,\"type\":\"click\"", 1), 1001);
@@ -68,6 +69,8 @@ class DecodeFunctionTest {
       assertThat(fn.deadLetters(DlqReason.MALFORMED_JSON)).isEqualTo(2);
       assertThat(fn.deadLetters(DlqReason.NON_FINITE_NUMBER)).isEqualTo(1);
       assertThat(fn.deadLetters(DlqReason.MISSING_FIELD)).isZero();
+    } finally {
+      h.close();
     }
   }
 }

@@ -1,0 +1,287 @@
+package dev.flywheel.jobs.join;
+
+import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.events.Event;
+import dev.flywheel.jobs.events.EventType;
+import dev.flywheel.jobs.events.LabeledExample;
+import java.time.Duration;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Joins impressions with clicks into labelled examples, in event time, keyed by impression id
+ * ({@link ImpressionIdSelector}). Semantics (docs/join.md):
+ *
+ * <ul>
+ *   <li>An impression at time {@code T} waits for a click until {@code T + window}. The first click
+ *       with time {@code < T + window} emits a positive at once (label time: the click's, or {@code
+ *       T} if the click is stamped earlier); the event-time timer at {@code T + window} emits a
+ *       negative (label time {@code T + window}).
+ *   <li>A click that arrives before its impression waits until the watermark passes its time plus
+ *       {@code clickWait}; then it is counted as an orphan and dropped.
+ *   <li>A click on an impression already labelled negative, or with a time outside the window, is a
+ *       late click: counted and sent to {@link #LATE_CLICKS}, never silently lost.
+ *   <li>Duplicate impressions and clicks are ignored (counted).
+ *   <li>A labelled impression id is remembered (phase and time only, no features) until {@code T +
+ *       window + lateClickAllowance}; then every state and timer of the key is cleared. A state TTL
+ *       (processing time) backs this up should event time stall.
+ * </ul>
+ *
+ * <p>Metrics, group {@code flywheel.join}: counters {@code positives}, {@code negatives}, {@code
+ * lateClicks}, {@code orphanClicks}, {@code duplicates}; gauge {@code pending} (impressions and
+ * early clicks waiting on this subtask; exact except after a rescale, when the subtasks' sum is).
+ */
+public class LabelJoinFunction extends KeyedProcessFunction<String, Event, LabeledExample>
+    implements CheckpointedFunction {
+  private static final long serialVersionUID = 1L;
+
+  /** Side output of late clicks (after the negative was emitted, or outside the window). */
+  public static final OutputTag<Event> LATE_CLICKS =
+      new OutputTag<>("late-clicks", TypeInformation.of(Event.class));
+
+  private final long windowMs;
+  private final long clickWaitMs;
+  private final long lateAllowanceMs;
+  private final Duration stateTtl;
+
+  private transient ValueState<JoinState> state;
+  private transient ListState<Long> pendingState;
+  private transient long pending;
+  private transient Counter positives;
+  private transient Counter negatives;
+  private transient Counter lateClicks;
+  private transient Counter orphanClicks;
+  private transient Counter duplicates;
+
+  /**
+   * @param window attribution window: how long after an impression a click counts
+   * @param clickWait how long a click that came first waits for its impression
+   * @param lateClickAllowance how long after the window a labelled impression is remembered
+   * @param stateTtl processing-time TTL of the state, a safety net (at least the sum of the above)
+   */
+  public LabelJoinFunction(
+      Duration window, Duration clickWait, Duration lateClickAllowance, Duration stateTtl) {
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("window must be positive, got " + window);
+    }
+    if (clickWait.isNegative() || lateClickAllowance.isNegative()) {
+      throw new IllegalArgumentException(
+          "clickWait and lateClickAllowance must be >= 0, got "
+              + clickWait
+              + " and "
+              + lateClickAllowance);
+    }
+    this.windowMs = window.toMillis();
+    this.clickWaitMs = clickWait.toMillis();
+    this.lateAllowanceMs = lateClickAllowance.toMillis();
+    this.stateTtl = stateTtl;
+  }
+
+  /** The join the job's settings describe. */
+  public static LabelJoinFunction of(JobSettings settings) {
+    return new LabelJoinFunction(
+        settings.attributionWindow(),
+        settings.clickWait(),
+        settings.lateClickAllowance(),
+        settings.joinStateTtl());
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    ValueStateDescriptor<JoinState> descriptor =
+        new ValueStateDescriptor<>("join", TypeInformation.of(JoinState.class));
+    descriptor.enableTimeToLive(
+        StateTtlConfig.newBuilder(stateTtl)
+            .updateTtlOnCreateAndWrite()
+            .neverReturnExpired()
+            .build());
+    state = getRuntimeContext().getState(descriptor);
+    MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("flywheel").addGroup("join");
+    positives = group.counter("positives");
+    negatives = group.counter("negatives");
+    lateClicks = group.counter("lateClicks");
+    orphanClicks = group.counter("orphanClicks");
+    duplicates = group.counter("duplicates");
+    group.gauge("pending", () -> pending);
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    pendingState =
+        context
+            .getOperatorStateStore()
+            .getListState(new ListStateDescriptor<>("join-pending", Types.LONG));
+    pending = 0;
+    for (Long p : pendingState.get()) {
+      pending += p;
+    }
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    pendingState.update(java.util.List.of(pending));
+  }
+
+  @Override
+  public void processElement(Event event, Context ctx, Collector<LabeledExample> out)
+      throws Exception {
+    if (event.type == EventType.IMPRESSION) {
+      onImpression(event, ctx, out);
+    } else if (event.type == EventType.CLICK) {
+      onClick(event, ctx, out);
+    }
+    // other types are not routed here; if one is, it is ignored
+  }
+
+  private void onImpression(Event impression, Context ctx, Collector<LabeledExample> out)
+      throws Exception {
+    JoinState s = state.value();
+    if (s == null) {
+      s = new JoinState();
+      hold(s, impression, ctx);
+      pending++;
+      state.update(s);
+      return;
+    }
+    if (s.phase != JoinState.WAITING_FOR_IMPRESSION) {
+      duplicates.inc(); // waiting or resolved: an impression id is labelled once
+      return;
+    }
+    Event click = s.click;
+    ctx.timerService().deleteEventTimeTimer(s.timer);
+    s.click = null;
+    if (click.ts < impression.ts + windowMs) {
+      out.collect(
+          LabeledExample.fromImpression(impression, 1.0, Math.max(click.ts, impression.ts)));
+      positives.inc();
+      s.impressionTs = impression.ts;
+      resolve(s, JoinState.RESOLVED_POSITIVE, ctx);
+    } else {
+      late(click, ctx); // the click is outside this impression's window
+      hold(s, impression, ctx);
+      state.update(s);
+    }
+  }
+
+  private void onClick(Event click, Context ctx, Collector<LabeledExample> out) throws Exception {
+    JoinState s = state.value();
+    if (s == null) {
+      s = new JoinState();
+      s.phase = JoinState.WAITING_FOR_IMPRESSION;
+      s.click = click;
+      s.timer = click.ts + clickWaitMs;
+      ctx.timerService().registerEventTimeTimer(s.timer);
+      pending++;
+      state.update(s);
+      return;
+    }
+    switch (s.phase) {
+      case JoinState.WAITING_FOR_CLICK -> {
+        if (click.ts < s.impressionTs + windowMs) {
+          ctx.timerService().deleteEventTimeTimer(s.timer);
+          out.collect(
+              LabeledExample.fromImpression(s.impression, 1.0, Math.max(click.ts, s.impressionTs)));
+          positives.inc();
+          resolve(s, JoinState.RESOLVED_POSITIVE, ctx);
+        } else {
+          late(click, ctx); // outside the window: the impression stays and becomes a negative
+        }
+      }
+      case JoinState.RESOLVED_NEGATIVE -> late(click, ctx);
+      default -> duplicates.inc(); // a second click, waiting or already counted
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<LabeledExample> out)
+      throws Exception {
+    JoinState s = state.value();
+    if (s == null || s.timer != timestamp) {
+      return; // state expired by TTL, or a stale timer
+    }
+    switch (s.phase) {
+      case JoinState.WAITING_FOR_CLICK -> {
+        out.collect(LabeledExample.fromImpression(s.impression, 0.0, timestamp));
+        negatives.inc();
+        resolve(s, JoinState.RESOLVED_NEGATIVE, ctx);
+      }
+      case JoinState.WAITING_FOR_IMPRESSION -> {
+        orphanClicks.inc();
+        pending--;
+        state.clear();
+      }
+      default -> state.clear(); // the remembered outcome has expired
+    }
+  }
+
+  /** Holds {@code impression} until its window ends. */
+  private void hold(JoinState s, Event impression, Context ctx) {
+    s.phase = JoinState.WAITING_FOR_CLICK;
+    s.impression = impression;
+    s.impressionTs = impression.ts;
+    s.timer = impression.ts + windowMs;
+    ctx.timerService().registerEventTimeTimer(s.timer);
+  }
+
+  /**
+   * Marks the key labelled: the impression is dropped, the outcome remembered until the window plus
+   * the allowance is over (at once if that is already behind the watermark).
+   */
+  private void resolve(JoinState s, int phase, Context ctx) throws Exception {
+    pending--;
+    s.phase = phase;
+    s.impression = null;
+    s.click = null;
+    long forgetAt = s.impressionTs + windowMs + lateAllowanceMs;
+    if (forgetAt <= ctx.timerService().currentWatermark()) {
+      state.clear();
+      return;
+    }
+    s.timer = forgetAt;
+    ctx.timerService().registerEventTimeTimer(forgetAt);
+    state.update(s);
+  }
+
+  private void late(Event click, Context ctx) {
+    lateClicks.inc();
+    ctx.output(LATE_CLICKS, click);
+  }
+
+  long positives() {
+    return positives.getCount();
+  }
+
+  long negatives() {
+    return negatives.getCount();
+  }
+
+  long lateClicks() {
+    return lateClicks.getCount();
+  }
+
+  long orphanClicks() {
+    return orphanClicks.getCount();
+  }
+
+  long duplicates() {
+    return duplicates.getCount();
+  }
+
+  long pending() {
+    return pending;
+  }
+}

@@ -1,0 +1,374 @@
+package dev.flywheel.jobs.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flywheel.jobs.events.Event;
+import dev.flywheel.jobs.events.EventType;
+import dev.flywheel.jobs.events.LabeledExample;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LabelJoinFunctionTest {
+  private static final long WINDOW = 10_000;
+  private static final long CLICK_WAIT = 3_000;
+  private static final long ALLOWANCE = 5_000;
+
+  private final List<KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample>> opened =
+      new ArrayList<>();
+
+  @AfterEach
+  void closeHarnesses() throws Exception {
+    for (var h : opened) {
+      h.close();
+    }
+  }
+
+  private static LabelJoinFunction join(long allowance) {
+    return new LabelJoinFunction(
+        Duration.ofMillis(WINDOW),
+        Duration.ofMillis(CLICK_WAIT),
+        Duration.ofMillis(allowance),
+        Duration.ofHours(1));
+  }
+
+  private KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> harness(
+      LabelJoinFunction fn, OperatorSubtaskState restore) throws Exception {
+    var h =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(fn), new ImpressionIdSelector(), Types.STRING);
+    ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
+    h.setup();
+    if (restore != null) {
+      h.initializeState(restore);
+    }
+    h.open();
+    opened.add(h);
+    return h;
+  }
+
+  static Event impression(String id, long ts) {
+    Event e = new Event();
+    e.type = EventType.IMPRESSION;
+    e.ts = ts;
+    e.model = "default";
+    e.impressionId = id;
+    e.requestId = "r-" + id;
+    e.itemId = "item";
+    e.position = 0;
+    e.indices = new int[] {id.hashCode() & 1023, 7};
+    e.values = new double[] {1.0, 2.5};
+    e.numeric = new boolean[] {false, true};
+    e.sharedCount = 2;
+    return e;
+  }
+
+  static Event click(String id, long ts) {
+    Event e = new Event();
+    e.type = EventType.CLICK;
+    e.ts = ts;
+    e.model = "default";
+    e.impressionId = id;
+    e.indices = new int[0];
+    e.values = new double[0];
+    e.numeric = new boolean[0];
+    return e;
+  }
+
+  private static void send(
+      KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> h, Event e)
+      throws Exception {
+    h.processElement(e, e.ts);
+  }
+
+  private static List<Event> late(
+      KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> h) {
+    var side = h.getSideOutput(LabelJoinFunction.LATE_CLICKS);
+    return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
+  }
+
+  private static void assertEmpty(
+      KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> h) {
+    assertThat(h.numKeyedStateEntries()).as("keyed state entries").isZero();
+    assertThat(h.numEventTimeTimers()).as("event-time timers").isZero();
+  }
+
+  @Test
+  void clickWithinTheWindowEmitsAPositiveAtOnce() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    send(h, impression("a", 1_000));
+    assertThat(h.extractOutputValues()).isEmpty();
+    assertThat(fn.pending()).isEqualTo(1);
+    send(h, click("a", 4_000));
+    List<LabeledExample> out = h.extractOutputValues();
+    assertThat(out).hasSize(1);
+    LabeledExample x = out.get(0);
+    assertThat(x.label).isEqualTo(1.0);
+    assertThat(x.id).isEqualTo("a");
+    assertThat(x.ts).isEqualTo(4_000);
+    assertThat(x.model).isEqualTo("default");
+    assertThat(x.indices).containsExactly("a".hashCode() & 1023, 7);
+    assertThat(x.numeric).containsExactly(false, true);
+    assertThat(fn.positives()).isEqualTo(1);
+    assertThat(fn.pending()).isZero();
+
+    // remembered (one entry, one timer) until window + allowance, then everything is cleared
+    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    assertThat(h.numEventTimeTimers()).isEqualTo(1);
+    h.processWatermark(1_000 + WINDOW + ALLOWANCE - 1);
+    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    h.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    assertEmpty(h);
+    assertThat(h.extractOutputValues()).hasSize(1); // no negative after a positive
+  }
+
+  @Test
+  void theWindowEndsInANegativeByWatermark() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    send(h, impression("a", 1_000));
+    h.processWatermark(1_000 + WINDOW - 1);
+    assertThat(h.extractOutputValues()).isEmpty();
+    h.processWatermark(1_000 + WINDOW);
+    List<LabeledExample> out = h.extractOutputValues();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).label).isEqualTo(0.0);
+    assertThat(out.get(0).ts).isEqualTo(1_000 + WINDOW);
+    assertThat(fn.negatives()).isEqualTo(1);
+    assertThat(fn.pending()).isZero();
+    h.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    assertEmpty(h);
+  }
+
+  @Test
+  void aClickAfterTheNegativeIsLateNotLost() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    send(h, impression("a", 1_000));
+    h.processWatermark(1_000 + WINDOW);
+    Event lateClick = click("a", 5_000); // inside the window by event time, but after the label
+    send(h, lateClick);
+    assertThat(late(h)).containsExactly(lateClick);
+    assertThat(fn.lateClicks()).isEqualTo(1);
+    assertThat(h.extractOutputValues()).extracting(x -> x.label).containsExactly(0.0);
+    h.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    assertEmpty(h);
+  }
+
+  @Test
+  void aClickOutsideTheWindowIsLateAndTheImpressionStillEndsNegative() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    send(h, impression("a", 1_000));
+    Event outside = click("a", 1_000 + WINDOW); // the window is [T, T + window)
+    send(h, outside);
+    assertThat(late(h)).containsExactly(outside);
+    assertThat(h.extractOutputValues()).isEmpty();
+    h.processWatermark(1_000 + WINDOW);
+    assertThat(h.extractOutputValues()).extracting(x -> x.label).containsExactly(0.0);
+    assertThat(fn.lateClicks()).isEqualTo(1);
+  }
+
+  @Test
+  void aClickBeforeItsImpressionWaitsForIt() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    send(h, click("a", 2_000));
+    assertThat(fn.pending()).isEqualTo(1);
+    h.processWatermark(2_000 + CLICK_WAIT - 1);
+    send(h, impression("a", 1_500));
+    List<LabeledExample> out = h.extractOutputValues();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).label).isEqualTo(1.0);
+    assertThat(out.get(0).ts).isEqualTo(2_000);
+    assertThat(fn.orphanClicks()).isZero();
+    assertThat(fn.pending()).isZero();
+    h.processWatermark(1_500 + WINDOW + ALLOWANCE);
+    assertEmpty(h);
+  }
+
+  @Test
+  void aClickWhoseImpressionNeverComesIsAnOrphan() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    send(h, click("a", 2_000));
+    h.processWatermark(2_000 + CLICK_WAIT - 1);
+    assertThat(fn.orphanClicks()).isZero();
+    h.processWatermark(2_000 + CLICK_WAIT);
+    assertThat(fn.orphanClicks()).isEqualTo(1);
+    assertThat(fn.pending()).isZero();
+    assertThat(h.extractOutputValues()).isEmpty();
+    assertEmpty(h);
+  }
+
+  @Test
+  void anEarlyClickOutsideTheLaterImpressionsWindowIsLate() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    Event early = click("a", 1_000 + WINDOW + 1);
+    send(h, early);
+    send(h, impression("a", 1_000));
+    assertThat(late(h)).containsExactly(early);
+    assertThat(h.extractOutputValues()).isEmpty();
+    assertThat(fn.pending()).isEqualTo(1); // the impression now waits
+    h.processWatermark(1_000 + WINDOW);
+    assertThat(h.extractOutputValues()).extracting(x -> x.label).containsExactly(0.0);
+  }
+
+  @Test
+  void duplicatesAreIdempotent() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    send(h, impression("a", 1_000));
+    send(h, impression("a", 1_000));
+    send(h, click("a", 3_000));
+    send(h, click("a", 3_000));
+    send(h, impression("a", 1_000));
+    send(h, click("b", 3_000));
+    send(h, click("b", 3_100));
+    send(h, impression("b", 2_000));
+    send(h, impression("b", 2_000));
+    h.processWatermark(100_000);
+    assertThat(h.extractOutputValues())
+        .extracting(x -> x.id + ":" + x.label)
+        .containsExactly("a:1.0", "b:1.0");
+    assertThat(fn.duplicates()).isEqualTo(5);
+    assertThat(fn.positives()).isEqualTo(2);
+    assertThat(fn.negatives()).isZero();
+    assertThat(late(h)).isEmpty();
+    assertEmpty(h);
+  }
+
+  @Test
+  void withoutAllowanceEverythingIsClearedOnResolution() throws Exception {
+    LabelJoinFunction fn = join(0);
+    var h = harness(fn, null);
+    send(h, impression("neg", 1_000));
+    h.processWatermark(1_000 + WINDOW);
+    assertThat(h.extractOutputValues()).hasSize(1);
+    assertEmpty(h); // the negative is emitted and the key forgotten in the same step
+    send(h, impression("pos", 20_000));
+    send(h, click("pos", 21_000));
+    h.processWatermark(20_000 + WINDOW); // a positive is remembered to the window's end
+    assertEmpty(h);
+    assertThat(h.extractOutputValues()).extracting(x -> x.label).containsExactly(0.0, 1.0);
+  }
+
+  @Test
+  void otherEventTypesAreIgnored() throws Exception {
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var h = harness(fn, null);
+    Event example = impression("x", 1_000);
+    example.type = EventType.EXAMPLE;
+    send(h, example);
+    h.processWatermark(100_000);
+    assertThat(h.extractOutputValues()).isEmpty();
+    assertEmpty(h);
+  }
+
+  /** A seeded stream of impressions, clicks (early, on time, late, duplicate) and watermarks. */
+  private static List<Object> stream(long seed) {
+    Random random = new Random(seed);
+    List<Object> steps = new ArrayList<>();
+    long now = 0;
+    for (int i = 0; i < 300; i++) {
+      now += random.nextInt(400);
+      String id = "imp-" + random.nextInt(120); // ids repeat: duplicates and reuse after expiry
+      long ts = now - random.nextInt(2_000);
+      double r = random.nextDouble();
+      if (r < 0.5) {
+        steps.add(impression(id, ts));
+      } else {
+        steps.add(click(id, ts + random.nextInt(15_000) - 2_000));
+      }
+      if (random.nextInt(10) == 0) {
+        steps.add(now - 3_000); // a watermark
+      }
+    }
+    steps.add(Long.MAX_VALUE);
+    return steps;
+  }
+
+  private static void play(
+      KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> h, List<Object> steps)
+      throws Exception {
+    for (Object step : steps) {
+      if (step instanceof Event e) {
+        send(h, e);
+      } else {
+        h.processWatermark((Long) step);
+      }
+    }
+  }
+
+  @Test
+  void snapshotRestoreIntoAFreshHarnessGivesIdenticalOutputs() throws Exception {
+    List<Object> steps = stream(7L);
+    int cut = steps.size() / 2;
+
+    LabelJoinFunction straightFn = join(ALLOWANCE);
+    var straight = harness(straightFn, null);
+    play(straight, steps);
+    List<LabeledExample> expected = straight.extractOutputValues();
+    List<Event> expectedLate = late(straight);
+    assertThat(expected).extracting(x -> x.label).contains(0.0, 1.0); // both outcomes exercised
+    assertThat(expectedLate).isNotEmpty();
+
+    LabelJoinFunction firstFn = join(ALLOWANCE);
+    var first = harness(firstFn, null);
+    play(first, steps.subList(0, cut));
+    OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
+    List<LabeledExample> actual = new ArrayList<>(first.extractOutputValues());
+    List<Event> actualLate = new ArrayList<>(late(first));
+    long pendingAtCut = firstFn.pending();
+
+    LabelJoinFunction secondFn = join(ALLOWANCE);
+    var second = harness(secondFn, snapshot);
+    assertThat(secondFn.pending()).isEqualTo(pendingAtCut);
+    play(second, steps.subList(cut, steps.size()));
+    actual.addAll(second.extractOutputValues());
+    actualLate.addAll(late(second));
+
+    assertThat(actual).containsExactlyElementsOf(expected);
+    assertThat(actualLate).containsExactlyElementsOf(expectedLate);
+    assertThat(secondFn.pending()).isEqualTo(straightFn.pending()).isZero();
+    assertEmpty(second);
+    assertEmpty(straight);
+  }
+
+  @Test
+  void joinStateIsAPojoWithoutKryo() throws Exception {
+    TypeInformation<JoinState> info = TypeInformation.of(JoinState.class);
+    assertThat(info).isInstanceOf(PojoTypeInfo.class);
+    SerializerConfigImpl config = new SerializerConfigImpl();
+    config.setGenericTypes(false);
+    TypeSerializer<JoinState> serializer = info.createSerializer(config);
+    JoinState s = new JoinState();
+    s.phase = JoinState.WAITING_FOR_CLICK;
+    s.impression = impression("a", 1_000);
+    s.impressionTs = 1_000;
+    s.timer = 11_000;
+    DataOutputSerializer out = new DataOutputSerializer(128);
+    serializer.serialize(s, out);
+    JoinState copy = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+    assertThat(copy.impression).isEqualTo(s.impression);
+    assertThat(copy.click).isNull();
+    assertThat(copy.phase).isEqualTo(s.phase);
+    assertThat(copy.timer).isEqualTo(s.timer);
+  }
+}
