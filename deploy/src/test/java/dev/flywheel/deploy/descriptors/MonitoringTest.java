@@ -1,0 +1,202 @@
+package dev.flywheel.deploy.descriptors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.flink.connector.kafka.source.metrics.KafkaSourceReaderMetrics;
+import org.apache.flink.runtime.checkpoint.DefaultCheckpointStatsTracker;
+import org.apache.flink.runtime.metrics.MetricNames;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Grafana dashboard and the Prometheus alerts query metrics that exist: Flink's own (from
+ * Flink's and the Kafka connector's name constants) or the job's (every part of the name is a
+ * string literal of the jobs module's sources: a group or a metric name).
+ */
+class MonitoringTest {
+  private static final String DASHBOARD = "deploy/monitoring/grafana/dashboards/flywheel.json";
+  private static final String ALERTS = "deploy/monitoring/prometheus/flywheel-alerts.yml";
+  private static final Pattern METRIC =
+      Pattern.compile("flink_(jobmanager_job|taskmanager_job_task_operator)_([A-Za-z0-9_]+)");
+  private static final Pattern LITERAL = Pattern.compile("\"([A-Za-z][A-Za-z0-9]*)\"");
+
+  /** Every PromQL expression of the dashboard. */
+  static List<String> dashboardExpressions(Map<String, Object> dashboard) {
+    List<String> exprs = new ArrayList<>();
+    for (Object p : Yamls.list(dashboard.get("panels"), "panels")) {
+      for (Object t : Yamls.list(Yamls.map(p, "panel").get("targets"), "targets")) {
+        exprs.add(Yamls.text(Yamls.map(t, "target").get("expr")));
+      }
+    }
+    return exprs;
+  }
+
+  /** Every alert rule of the alerts file. */
+  static List<Map<String, Object>> alertRules(Map<String, Object> alerts) {
+    List<Map<String, Object>> rules = new ArrayList<>();
+    for (Object g : Yamls.list(alerts.get("groups"), "groups")) {
+      for (Object r : Yamls.list(Yamls.map(g, "group").get("rules"), "rules")) {
+        rules.add(Yamls.map(r, "rule"));
+      }
+    }
+    return rules;
+  }
+
+  /** Names Flink and the Kafka connector give their metrics. */
+  static Set<String> flinkMetricNames() {
+    Set<String> names = new HashSet<>();
+    for (Class<?> c :
+        List.of(
+            MetricNames.class,
+            DefaultCheckpointStatsTracker.class,
+            KafkaSourceReaderMetrics.class)) {
+      for (Field f : c.getDeclaredFields()) {
+        if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+          try {
+            f.setAccessible(true);
+            names.add((String) f.get(null));
+          } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot read " + c.getName() + "." + f.getName(), e);
+          }
+        }
+      }
+    }
+    return names;
+  }
+
+  /** The string literals of the jobs module's main sources: its metric groups and names. */
+  static Set<String> jobLiterals() {
+    Set<String> literals = new HashSet<>();
+    try (Stream<Path> files = Files.walk(Repo.path("jobs/src/main/java"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+        Matcher m = LITERAL.matcher(Repo.read(f));
+        while (m.find()) {
+          literals.add(m.group(1));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return literals;
+  }
+
+  /** Every metric {@code exprs} query is made of known names; returns how many were checked. */
+  static int metricsExist(List<String> exprs, Set<String> known, String where) {
+    int checked = 0;
+    for (String expr : exprs) {
+      Matcher m = METRIC.matcher(expr);
+      while (m.find()) {
+        checked++;
+        String rest = m.group(2);
+        if (known.contains(rest)) {
+          continue;
+        }
+        for (String part : rest.split("_")) {
+          if (!known.contains(part)) {
+            throw new AssertionError(
+                where + ": " + m.group() + " is not a metric of Flink or the job ('" + part + "')");
+          }
+        }
+      }
+    }
+    return checked;
+  }
+
+  private static Set<String> known() {
+    Set<String> known = flinkMetricNames();
+    known.addAll(jobLiterals());
+    return known;
+  }
+
+  @Test
+  void theDashboardQueriesMetricsThatExistOnTheProvisionedDatasource() {
+    Map<String, Object> dashboard = Repo.yaml(Repo.path(DASHBOARD));
+    Map<String, Object> datasources =
+        Repo.yaml(Repo.path("deploy/monitoring/grafana/provisioning/datasources/prometheus.yml"));
+    Object uid =
+        Yamls.map(Yamls.list(datasources.get("datasources"), "datasources").get(0), "ds")
+            .get("uid");
+    Set<Object> ids = new HashSet<>();
+    for (Object p : Yamls.list(dashboard.get("panels"), "panels")) {
+      Map<String, Object> panel = Yamls.map(p, "panel");
+      assertTrue(ids.add(panel.get("id")), "duplicate panel id " + panel.get("id"));
+      assertEquals(uid, Yamls.at(panel, "datasource", "uid"), "panel " + panel.get("title"));
+    }
+    List<String> exprs = dashboardExpressions(dashboard);
+    assertTrue(metricsExist(exprs, known(), DASHBOARD) >= exprs.size(), "every query checked");
+    String all = String.join("\n", exprs);
+    for (String needed :
+        List.of(
+            "eventsIn",
+            "deadLetters",
+            "progressiveLogLoss",
+            "progressiveAuc",
+            "modelVersion",
+            "modelFreshnessMs",
+            "lastCheckpointDuration",
+            "pendingRecords")) {
+      assertTrue(all.contains(needed), "the dashboard shows " + needed);
+    }
+  }
+
+  @Test
+  void everyAlertHasASeverityASummaryAndQueriesMetricsThatExist() {
+    Map<String, Object> alerts = Repo.yaml(Repo.path(ALERTS));
+    List<Map<String, Object>> rules = alertRules(alerts);
+    assertFalse(rules.isEmpty(), "no alert rules");
+    List<String> exprs = new ArrayList<>();
+    for (Map<String, Object> rule : rules) {
+      String name = Yamls.text(rule.get("alert"));
+      assertTrue(
+          List.of("warning", "critical").contains(Yamls.text(Yamls.at(rule, "labels", "severity"))),
+          name + " severity");
+      assertTrue(Yamls.at(rule, "annotations", "summary") != null, name + " summary");
+      exprs.add(Yamls.text(rule.get("expr")));
+    }
+    assertTrue(metricsExist(exprs, known(), ALERTS) >= rules.size(), "every rule checked");
+    Map<String, Object> prometheus =
+        Repo.yaml(Repo.path("deploy/monitoring/prometheus/prometheus.yml"));
+    String ruleFile = Yamls.strings(prometheus, "prometheus.yml", "rule_files").get(0);
+    List<String> mounts =
+        Yamls.strings(
+            Descriptors.service(Descriptors.compose(), "prometheus"), "prometheus", "volumes");
+    assertTrue(
+        mounts.contains("./" + ALERTS + ":" + ruleFile + ":ro"),
+        "compose mounts the alerts where prometheus.yml loads them: " + mounts);
+  }
+
+  @Test
+  void aMetricThatDoesNotExistIsCaught() {
+    Set<String> known = known();
+    String good = "max(flink_taskmanager_job_task_operator_model_progressiveAuc)";
+    assertEquals(1, metricsExist(List.of(good), known, "d"));
+    AssertionError e =
+        assertThrows(
+            AssertionError.class,
+            () ->
+                metricsExist(
+                    List.of("max(flink_taskmanager_job_task_operator_model_progressiveAUC)"),
+                    known,
+                    "d"));
+    assertTrue(e.getMessage().contains("progressiveAUC"), e.getMessage());
+    assertThrows(
+        AssertionError.class,
+        () -> metricsExist(List.of("flink_jobmanager_job_lastCheckpointLatency"), known, "d"));
+  }
+}
