@@ -1,5 +1,6 @@
 package dev.flywheel.model;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -47,7 +48,9 @@ import java.util.Objects;
  *       &gt; 0</td></tr>
  * </table>
  */
-public final class ModelConfig {
+public final class ModelConfig implements Serializable {
+  private static final long serialVersionUID = 1L;
+
   /** The default {@link #hashSeed()}. */
   public static final int DEFAULT_HASH_SEED = 0x5EED1;
 

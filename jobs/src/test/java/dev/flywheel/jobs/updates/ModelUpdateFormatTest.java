@@ -1,0 +1,72 @@
+package dev.flywheel.jobs.updates;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+class ModelUpdateFormatTest {
+
+  private static ModelUpdate sample() {
+    ModelUpdate u = ChunkAssemblerTest.meta("ctr-é", ModelUpdate.Kind.DELTA, 9, 8);
+    return Chunker.split(u, new byte[] {1, 2, 3, 4, 5}, 3).get(1);
+  }
+
+  @Test
+  void roundTripsEveryField() {
+    ModelUpdate u = sample();
+    ModelUpdate back = ModelUpdateFormat.read(ModelUpdateFormat.write(u));
+    assertThat(back).isEqualTo(u);
+    assertThat(back.bytes).containsExactly(4, 5);
+    assertThat(back.chunkIndex).isEqualTo(1);
+    assertThat(back.chunkCount).isEqualTo(2);
+  }
+
+  @Test
+  void layoutIsPinned() {
+    byte[] bytes = ModelUpdateFormat.write(sample());
+    String hex = HexFormat.of().formatHex(bytes);
+    // magic FWMU, format 1, kind DELTA(2), id length 6, "ctr-é" in UTF-8
+    assertThat(hex).startsWith("46574d55" + "01" + "02" + "0006" + "6374722dc3a9");
+    assertThat(bytes).hasSize(ModelUpdateFormat.FIXED_HEADER_BYTES + 6 + 2);
+    // trailing: chunk length 2, then the bytes 04 05
+    assertThat(hex).endsWith("00000002" + "0405");
+  }
+
+  @Test
+  void rejectsBadMagicUnknownVersionUnknownKindAndTruncation() {
+    byte[] good = ModelUpdateFormat.write(sample());
+    byte[] magic = good.clone();
+    magic[0] = 'X';
+    byte[] version = good.clone();
+    version[4] = 2;
+    byte[] kind = good.clone();
+    kind[5] = 9;
+    assertThatThrownBy(() -> ModelUpdateFormat.read(magic)).hasMessageContaining("magic");
+    assertThatThrownBy(() -> ModelUpdateFormat.read(version))
+        .hasMessageContaining("unknown format version 2");
+    assertThatThrownBy(() -> ModelUpdateFormat.read(kind)).hasMessageContaining("kind code 9");
+    assertThatThrownBy(() -> ModelUpdateFormat.read(Arrays.copyOf(good, 20)))
+        .hasMessageContaining("truncated");
+    assertThatThrownBy(() -> ModelUpdateFormat.read(Arrays.copyOf(good, good.length + 1)))
+        .hasMessageContaining("bytes follow");
+  }
+
+  @Test
+  void kafkaDeserializerNeverThrowsAndCounts() {
+    ModelUpdateKafkaDeserializer d = new ModelUpdateKafkaDeserializer();
+    assertThat(d.deserialize("t", new byte[] {1, 2, 3})).isNull();
+    assertThat(d.deserialize("t", null)).isNull();
+    assertThat(d.malformed()).isEqualTo(2);
+    byte[] good = new ModelUpdateKafkaSerializer().serialize("t", sample());
+    assertThat(d.deserialize("t", good)).isEqualTo(sample());
+  }
+
+  @Test
+  void defaultChunkBoundLeavesHeadroomUnderKafkasDefault() {
+    assertThat(Chunker.MAX_CHUNK_BYTES + ModelUpdateFormat.FIXED_HEADER_BYTES + 0xFFFF)
+        .isLessThan(Chunker.KAFKA_DEFAULT_MAX_RECORD_BYTES);
+  }
+}

@@ -1,0 +1,86 @@
+package dev.flywheel.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class FastDecimalTest {
+
+  private static double parse(String s) {
+    char[] padded = ("xx" + s + "yy").toCharArray();
+    return FastDecimal.parse(padded, 2, s.length());
+  }
+
+  @Test
+  void plainDecimals() {
+    assertThat(parse("0")).isEqualTo(0.0);
+    assertThat(parse("-0")).isEqualTo(-0.0);
+    assertThat(parse("1")).isEqualTo(1.0);
+    assertThat(parse("0.5")).isEqualTo(0.5);
+    assertThat(parse("-12.25")).isEqualTo(-12.25);
+    assertThat(parse("+3.0")).isEqualTo(3.0);
+    assertThat(parse(".5")).isEqualTo(0.5);
+    assertThat(parse("5.")).isEqualTo(5.0);
+    assertThat(parse("1e3")).isEqualTo(1000.0);
+    assertThat(parse("2.5E-3")).isEqualTo(0.0025);
+    assertThat(parse("0.05644299999999999")).isEqualTo(0.05644299999999999);
+    assertThat(parse("0.029411764705882353")).isEqualTo(0.029411764705882353);
+  }
+
+  @Test
+  void exoticFormsFallBackToParseDouble() {
+    assertThat(parse("1e300")).isEqualTo(1e300);
+    assertThat(parse("123456789012345678901234567890")).isEqualTo(1.2345678901234568e29);
+    assertThat(parse("0x1p3")).isEqualTo(8.0);
+    assertThat(parse(" 7 ")).isEqualTo(7.0);
+    assertThat(parse("Infinity")).isInfinite();
+  }
+
+  @Test
+  void nonNumbersAreNaN() {
+    assertThat(parse("")).isNaN();
+    assertThat(parse("abc")).isNaN();
+    assertThat(parse("1.2.3")).isNaN();
+    assertThat(parse("1e")).isNaN();
+    assertThat(parse("-")).isNaN();
+    assertThat(parse(".")).isNaN();
+    assertThat(parse("2019-11-24")).isNaN();
+    assertThat(parse("cef3390ed299")).isNaN();
+  }
+
+  /** The fast path against the JDK, bit for bit, on random decimals of many shapes. */
+  @Test
+  void agreesWithParseDoubleBitForBit() {
+    Random random = new Random(13);
+    for (int trial = 0; trial < 200_000; trial++) {
+      StringBuilder sb = new StringBuilder();
+      if (random.nextInt(4) == 0) {
+        sb.append('-');
+      }
+      int intDigits = random.nextInt(10);
+      for (int i = 0; i < intDigits; i++) {
+        sb.append((char) ('0' + random.nextInt(10)));
+      }
+      if (intDigits == 0 || random.nextBoolean()) {
+        sb.append('.');
+        int fracDigits = 1 + random.nextInt(18);
+        for (int i = 0; i < fracDigits; i++) {
+          sb.append((char) ('0' + random.nextInt(10)));
+        }
+      }
+      if (random.nextInt(5) == 0) {
+        sb.append(random.nextBoolean() ? 'e' : 'E').append(random.nextInt(61) - 30);
+      }
+      String s = sb.toString();
+      assertThat(Double.doubleToRawLongBits(parse(s)))
+          .as(s)
+          .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(s)));
+    }
+    for (int trial = 0; trial < 50_000; trial++) {
+      double d = random.nextDouble() * Math.pow(10, random.nextInt(12) - 6);
+      String s = Double.toString(d);
+      assertThat(parse(s)).as(s).isEqualTo(d);
+    }
+  }
+}
