@@ -30,10 +30,11 @@ class ComposeDescriptorTest {
         images::toString);
     for (Map.Entry<String, String> e : images.entrySet()) {
       String where = WHERE + " service " + e.getKey();
-      DescriptorChecks.pinned(e.getValue(), where);
-      if (DescriptorChecks.repository(e.getValue()).equals("apache/kafka")) {
-        DescriptorChecks.kafkaImage(e.getValue(), Repo.parentProperty("kafka.version"), where);
-      }
+      DescriptorChecks.images(
+          List.of(e.getValue()),
+          Repo.parentProperty("flink.version"),
+          Repo.parentProperty("kafka.version"),
+          where);
       if (Descriptors.service(compose, e.getKey()).containsKey("build")) {
         // Images built here carry the project version, so a stale build is not reused silently.
         assertEquals(Repo.projectVersion(), DescriptorChecks.tag(e.getValue()), where);

@@ -5,6 +5,7 @@ import dev.flywheel.jobs.config.FlywheelOptions;
 import dev.flywheel.jobs.config.JobSettings;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,6 +77,40 @@ final class DescriptorChecks {
               + "-...java17 (parent pom <flink.version> "
               + flinkVersion
               + ", Java 17)");
+    }
+  }
+
+  /** Every value of an {@code image} key anywhere under {@code node}. */
+  static List<String> images(Object node) {
+    List<String> out = new ArrayList<>();
+    if (node instanceof Map<?, ?> m) {
+      m.forEach(
+          (k, v) -> {
+            if ("image".equals(k) && v instanceof String s) {
+              out.add(s);
+            } else {
+              out.addAll(images(v));
+            }
+          });
+    } else if (node instanceof List<?> l) {
+      l.forEach(v -> out.addAll(images(v)));
+    }
+    return out;
+  }
+
+  /**
+   * Every image is pinned; an official Flink image is the parent pom's Flink on Java 17, an
+   * official Kafka image the parent pom's Kafka.
+   */
+  static void images(List<String> images, String flinkVersion, String kafkaVersion, String where) {
+    for (String image : images) {
+      pinned(image, where);
+      if (repository(image).equals("flink")) {
+        flinkImage(image, flinkVersion, where);
+      }
+      if (repository(image).equals("apache/kafka")) {
+        kafkaImage(image, kafkaVersion, where);
+      }
     }
   }
 

@@ -123,6 +123,10 @@ class DriftDetectionTest {
         () -> DescriptorChecks.pinned("prom/prometheus:latest", "c"),
         "latest");
     drift(
+        () -> DescriptorChecks.images(List.of(flink), FLINK, KAFKA, "c"),
+        () -> DescriptorChecks.images(List.of(flink, "flink:1.20.1-java17"), FLINK, KAFKA, "c"),
+        "flink:1.20.1-java17");
+    drift(
         () -> DescriptorChecks.pinned("grafana/grafana:12.2.1", "c"),
         () -> DescriptorChecks.pinned("grafana/grafana", "c"),
         "has no tag");

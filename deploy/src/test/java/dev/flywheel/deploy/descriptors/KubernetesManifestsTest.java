@@ -89,6 +89,22 @@ class KubernetesManifestsTest {
 
   @ParameterizedTest
   @MethodSource("overlays")
+  void everyImageIsPinnedAndTheJobImageCarriesTheProjectVersion(String overlay) {
+    String where = "deploy/k8s/overlays/" + overlay;
+    List<Map<String, Object>> resources = Descriptors.overlay(overlay);
+    List<String> images = DescriptorChecks.images(resources);
+    assertTrue(!images.isEmpty(), where + ": no image found");
+    DescriptorChecks.images(
+        images, Repo.parentProperty("flink.version"), Repo.parentProperty("kafka.version"), where);
+    assertEquals(
+        Repo.projectVersion(),
+        DescriptorChecks.tag(
+            Yamls.text(Yamls.at(Descriptors.flinkDeployment(resources), "spec", "image"))),
+        where + ": the job image built from this version");
+  }
+
+  @ParameterizedTest
+  @MethodSource("overlays")
   void everyOverlaySetsItsOwnNamespaceAndSize(String overlay) {
     List<Map<String, Object>> resources = Descriptors.overlay(overlay);
     for (Map<String, Object> r : resources) {
