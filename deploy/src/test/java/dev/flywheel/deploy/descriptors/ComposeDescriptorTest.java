@@ -9,8 +9,12 @@ import dev.flywheel.jobs.config.JobSettings;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -180,6 +184,41 @@ class ComposeDescriptorTest {
         List.of(DescriptorChecks.PROMETHEUS_PORT, DescriptorChecks.PROMETHEUS_PORT),
         ports,
         "JM + TMs");
+  }
+
+  @Test
+  void theComposeCommandsInTheOperationsGuideNameRealProfilesAndServices() {
+    Set<String> profiles = new HashSet<>();
+    Map<String, Object> services = Yamls.map(compose.get("services"), "services");
+    services
+        .values()
+        .forEach(
+            s -> {
+              Object p = Yamls.map(s, "service").get("profiles");
+              if (p != null) {
+                Yamls.list(p, "profiles").forEach(x -> profiles.add(String.valueOf(x)));
+              }
+            });
+    Matcher profile = Pattern.compile("--profile (\\S+)").matcher("");
+    Matcher service =
+        Pattern.compile("docker compose (?:exec|logs -f|build|run [^|]*--entrypoint \\S+) (\\S+)")
+            .matcher("");
+    int commands = 0;
+    for (String line : Repo.read(Repo.path("docs/operations.md")).split("\n")) {
+      if (!line.contains("docker compose")) {
+        continue;
+      }
+      commands++;
+      profile.reset(line);
+      while (profile.find()) {
+        assertTrue(profiles.contains(profile.group(1)), "docs: no profile " + profile.group(1));
+      }
+      service.reset(line);
+      while (service.find()) {
+        assertTrue(services.containsKey(service.group(1)), "docs: no service " + service.group(1));
+      }
+    }
+    assertTrue(commands >= 10, "the guide shows the compose commands, found " + commands);
   }
 
   /**
