@@ -18,11 +18,9 @@ import dev.flywheel.jobs.join.LabelJoinFunction;
 import dev.flywheel.jobs.score.ScorerFunction;
 import dev.flywheel.jobs.train.TrainerFunction;
 import dev.flywheel.jobs.updates.ModelUpdate;
-import dev.flywheel.jobs.updates.ModelUpdateFormat;
-import java.nio.charset.StandardCharsets;
+import dev.flywheel.jobs.updates.ModelUpdateSchemas;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
-import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -198,8 +196,8 @@ public final class FlywheelJob {
                 "model-updates",
                 KafkaRecordSerializationSchema.<ModelUpdate>builder()
                     .setTopic(settings.modelUpdatesTopic())
-                    .setKeySerializationSchema(modelIdKey())
-                    .setValueSerializationSchema(ModelUpdateFormat::write)
+                    .setKeySerializationSchema(new ModelUpdateSchemas.Key())
+                    .setValueSerializationSchema(new ModelUpdateSchemas.Value())
                     .build()))
         .uid(UID_MODEL_UPDATES_SINK)
         .name("model updates sink");
@@ -228,10 +226,6 @@ public final class FlywheelJob {
         StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(settings));
     addKafkaPipeline(env, settings);
     env.execute(JOB_NAME);
-  }
-
-  private static SerializationSchema<ModelUpdate> modelIdKey() {
-    return u -> u.modelId.getBytes(StandardCharsets.UTF_8);
   }
 
   private static <T> KafkaSink<T> sink(

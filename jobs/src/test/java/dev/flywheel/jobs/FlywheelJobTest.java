@@ -197,7 +197,9 @@ class FlywheelJobTest {
     out.predictions().sinkTo(predictions);
     out.modelUpdates().sinkTo(updates);
     out.deadLetters().sinkTo(deadLetters);
+    long started = System.nanoTime();
     env.execute("flywheel-minicluster-test");
+    long elapsedMs = (System.nanoTime() - started) / 1_000_000;
 
     List<Prediction> ps = predictions.values();
     List<DeadLetter> dlq = deadLetters.values();
@@ -238,6 +240,22 @@ class FlywheelJobTest {
     double firstLoss = logLoss(first, stream.exampleLabels);
     double lastLoss = logLoss(last, stream.exampleLabels);
     double baseRate = baseRateLogLoss(last, stream.exampleLabels);
+    System.out.printf(
+        "FlywheelJobTest: %d records in %d ms; %d predictions, %d dead letters, %d update chunks,"
+            + " newest version %d; last third: %d stale, min version %d (first third max %d);"
+            + " log loss first %.4f last %.4f base rate %.4f%n",
+        stream.records.size(),
+        elapsedMs,
+        ps.size(),
+        dlq.size(),
+        us.size(),
+        us.stream().mapToLong(u -> u.version).max().orElseThrow(),
+        staleLast,
+        minLast,
+        maxFirst,
+        firstLoss,
+        lastLoss,
+        baseRate);
     assertThat(lastLoss).as("log loss of the last third vs the first").isLessThan(firstLoss - 0.02);
     assertThat(lastLoss)
         .as("log loss of the last third vs its base rate")

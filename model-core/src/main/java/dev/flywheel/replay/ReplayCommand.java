@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -43,11 +42,12 @@ import picocli.CommandLine.Spec;
     version = "replay 0.1.0",
     sortOptions = false,
     usageHelpAutoWidth = true,
-    description = {
-      "Progressive validation of a CSV stream: each row is scored, then learned, in file order,",
-      "by three learners: the running base rate, online logistic regression, and the model.",
-      "Columns are auto-detected from the first rows unless named; the schema is printed first."
-    })
+    description =
+        "Progressive validation of a CSV stream: each row is scored, then learned, in file order,"
+            + " by three learners: the running base rate, online logistic regression, and the"
+            + " model. Columns are auto-detected from the first rows unless named; the schema is"
+            + " printed first. Ends with one line per learner: replay <learner> examples=<n>"
+            + " logloss=<x> auc=<y> accuracy=<z> examples_per_s=<r>.")
 public final class ReplayCommand implements Callable<Integer> {
   /** Columns with these names are ignored unless named in another option. */
   static final String DEFAULT_AUTO_IGNORE =
@@ -124,9 +124,6 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Option(
       names = "--cross-bins",
-      negatable = true,
-      defaultValue = "false",
-      fallbackValue = "true",
       description =
           "Also add every pair of binned numeric columns as one categorical cross feature."
               + " Default: ${DEFAULT-VALUE}")
@@ -159,7 +156,10 @@ public final class ReplayCommand implements Callable<Integer> {
       names = "--loss",
       paramLabel = "LOSS",
       defaultValue = "LOGISTIC",
-      description = "LOGISTIC (0/1 labels) or SQUARED (numeric labels). Default: ${DEFAULT-VALUE}")
+      description =
+          "LOGISTIC (0/1 labels) or SQUARED (numeric labels; the result lines then report"
+              + " mse= instead of logloss, auc and accuracy, and base_rate is the running mean)."
+              + " Default: ${DEFAULT-VALUE}")
   ModelConfig.LossType loss;
 
   @Option(
@@ -366,14 +366,25 @@ public final class ReplayCommand implements Callable<Integer> {
           replay.rowsRead(),
           seconds);
     }
-    printResult(out, "base_rate", replay.baseMetrics(), perSecond);
-    printResult(out, "logistic", replay.logisticMetrics(), perSecond);
-    printResult(out, "model", replay.modelMetrics(), perSecond);
+    boolean regression = loss == ModelConfig.LossType.SQUARED;
+    printResult(out, "base_rate", replay.baseMetrics(), perSecond, regression);
+    printResult(out, "logistic", replay.logisticMetrics(), perSecond, regression);
+    printResult(out, "model", replay.modelMetrics(), perSecond, regression);
     return 0;
   }
 
   private static void printResult(
-      PrintWriter out, String name, ProgressiveMetrics m, double perSecond) {
+      PrintWriter out, String name, ProgressiveMetrics m, double perSecond, boolean regression) {
+    if (regression) {
+      out.printf(
+          Locale.ROOT,
+          "replay %s examples=%d mse=%.6f examples_per_s=%.0f%n",
+          name,
+          m.count(),
+          m.meanSquaredError(),
+          perSecond);
+      return;
+    }
     out.printf(
         Locale.ROOT,
         "replay %s examples=%d logloss=%.6f auc=%.6f accuracy=%.6f examples_per_s=%.0f%n",
@@ -425,12 +436,16 @@ public final class ReplayCommand implements Callable<Integer> {
         sample,
         new SchemaDetector.Settings(
             label,
-            categorical,
-            numeric,
-            ignore,
+            nonBlank(categorical),
+            nonBlank(numeric),
+            nonBlank(ignore),
             ignorePattern,
             maxCategoricalIntegers,
             numericBins));
+  }
+
+  private static List<String> nonBlank(List<String> names) {
+    return names.stream().filter(n -> !n.isBlank()).toList();
   }
 
   /** The state of one replay: the learners, their metrics and the counters. */
@@ -456,6 +471,8 @@ public final class ReplayCommand implements Callable<Integer> {
     private long badRowsTotal;
     private long rowsRead;
     private boolean record;
+    private double labelSum;
+    private long labelCount;
 
     Replay(
         RowEncoder encoder,
@@ -494,9 +511,11 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         double y = encoder.label();
         if (record) {
-          baseMetrics.add(baseRate.predict(), y);
+          baseMetrics.add(basePrediction(), y);
         }
         baseRate.learn(y);
+        labelSum += y;
+        labelCount++;
         if (batch.size() == batchSize) {
           flush();
         }
@@ -505,6 +524,14 @@ public final class ReplayCommand implements Callable<Integer> {
         }
       }
       flush();
+    }
+
+    /** The running base rate, or for numeric labels the running mean (0 before any label). */
+    private double basePrediction() {
+      if (encoder.binaryLabel()) {
+        return baseRate.predict();
+      }
+      return labelCount == 0 ? 0 : labelSum / labelCount;
     }
 
     private void flush() {
@@ -582,11 +609,6 @@ public final class ReplayCommand implements Callable<Integer> {
 
     ProgressiveMetrics modelMetrics() {
       return modelMetrics;
-    }
-
-    @Override
-    public String toString() {
-      return "Replay" + Arrays.toString(badRows);
     }
   }
 }

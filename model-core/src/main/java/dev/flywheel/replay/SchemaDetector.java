@@ -17,9 +17,10 @@ import java.util.regex.Pattern;
  * {@code class}, {@code click}, {@code y} or {@code target} (case-insensitive); columns named in
  * {@code --categorical}, {@code --numeric} or {@code --ignore} take that role; an unnamed column
  * (an exported row index) or one whose name matches the auto-ignore pattern is ignored; a column
- * whose non-empty sample values all parse as numbers is numeric, unless they are all integers of
- * magnitude below 2^31 with at most {@code maxCategoricalIntegers} distinct values (ids, codes,
- * slots), which makes it categorical; anything else is categorical.
+ * whose non-empty sample values all parse as numbers is numeric, unless they are all written as
+ * integers (sign and digits only: {@code 14}, not {@code 14.0}, which marks a float-typed column
+ * such as a count or score) below 2^31 in magnitude with at most {@code maxCategoricalIntegers}
+ * distinct values (ids, codes, slots), which makes it categorical; anything else is categorical.
  */
 final class SchemaDetector {
   /** Label names tried in order when {@code --label} is absent. */
@@ -140,7 +141,7 @@ final class SchemaDetector {
         break;
       }
       if (allSmallIntegers) {
-        if (v != Math.rint(v) || Math.abs(v) >= 0x1p31) {
+        if (!isIntegerText(chars) || Math.abs(v) >= 0x1p31) {
           allSmallIntegers = false;
         } else if (distinct.add(v) && distinct.size() > maxIntegers) {
           allSmallIntegers = false;
@@ -151,6 +152,20 @@ final class SchemaDetector {
       return ColumnKind.CATEGORICAL;
     }
     return allSmallIntegers ? ColumnKind.CATEGORICAL : ColumnKind.NUMERIC;
+  }
+
+  /** Whether the text is an optional sign and decimal digits only ("7", "-3"; not "7.0"). */
+  private static boolean isIntegerText(char[] chars) {
+    int i = chars.length > 0 && (chars[0] == '-' || chars[0] == '+') ? 1 : 0;
+    if (i == chars.length) {
+      return false;
+    }
+    for (; i < chars.length; i++) {
+      if (chars[i] < '0' || chars[i] > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Up to {@code bins - 1} distinct cut points at the sample's quantiles. */

@@ -53,11 +53,11 @@ class SchemaDetectorTest {
             ColumnKind.NUMERIC,
             ColumnKind.CATEGORICAL,
             ColumnKind.LABEL,
-            ColumnKind.CATEGORICAL,
+            ColumnKind.NUMERIC,
             ColumnKind.IGNORED);
     assertThat(s.describe())
         .isEqualTo(
-            "schema label=Click categorical=[item_id, colour, flag] numeric=[price]"
+            "schema label=Click categorical=[item_id, colour] numeric=[price, flag]"
                 + " ignored=[<unnamed #0>, timestamp, propensity_score]");
   }
 

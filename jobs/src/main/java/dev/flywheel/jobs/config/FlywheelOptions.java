@@ -201,6 +201,12 @@ public final class FlywheelOptions {
           "Safety net: join state untouched for this long (processing time) is dropped even if"
               + " event time stalls. At least attribution-window + click-wait + late-click-allowance.");
 
+  public static final ConfigOption<Integer> JOIN_MAX_PENDING =
+      option(
+          key("flywheel.join.max-pending").intType().defaultValue(1_000_000),
+          "Most impressions and early clicks held per join subtask; beyond it new ones are shed"
+              + " (counted as joinShed) instead of growing state without limit.");
+
   // ---------------------------------------------------------------- trainer
 
   public static final ConfigOption<Integer> TRAINER_BATCH_SIZE =

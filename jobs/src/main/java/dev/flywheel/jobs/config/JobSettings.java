@@ -54,6 +54,7 @@ public final class JobSettings implements Serializable {
   private final Duration clickWait;
   private final Duration lateClickAllowance;
   private final Duration joinStateTtl;
+  private final int joinMaxPending;
 
   private final int batchSize;
   private final Duration maxWait;
@@ -130,6 +131,7 @@ public final class JobSettings implements Serializable {
     lateClickAllowance =
         durationIn(c, JOIN_LATE_CLICK_ALLOWANCE, Duration.ZERO, Duration.ofDays(1));
     joinStateTtl = durationIn(c, JOIN_STATE_TTL, Duration.ofMinutes(1), Duration.ofDays(30));
+    joinMaxPending = intIn(c, JOIN_MAX_PENDING, 1, 100_000_000);
     Duration joinHorizon = attributionWindow.plus(clickWait).plus(lateClickAllowance);
     if (joinStateTtl.compareTo(joinHorizon) < 0) {
       throw new IllegalArgumentException(
@@ -500,6 +502,11 @@ public final class JobSettings implements Serializable {
 
   public Duration joinStateTtl() {
     return joinStateTtl;
+  }
+
+  /** Most keys waiting in one join subtask. */
+  public int joinMaxPending() {
+    return joinMaxPending;
   }
 
   public int batchSize() {

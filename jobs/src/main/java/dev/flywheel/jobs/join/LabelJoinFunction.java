@@ -36,14 +36,17 @@ import org.apache.flink.util.OutputTag;
  *   <li>A click on an impression already labelled negative, or with a time outside the window, is a
  *       late click: counted and sent to {@link #LATE_CLICKS}, never silently lost.
  *   <li>Duplicate impressions and clicks are ignored (counted).
+ *   <li>At most {@code maxPending} impressions and early clicks wait per subtask; beyond that new
+ *       ones are shed (counted), so state cannot grow without limit even if the watermark stalls.
  *   <li>A labelled impression id is remembered (phase and time only, no features) until {@code T +
  *       window + lateClickAllowance}; then every state and timer of the key is cleared. A state TTL
  *       (processing time) backs this up should event time stall.
  * </ul>
  *
  * <p>Metrics, group {@code flywheel.join}: counters {@code positives}, {@code negatives}, {@code
- * lateClicks}, {@code orphanClicks}, {@code duplicates}; gauge {@code pending} (impressions and
- * early clicks waiting on this subtask; exact except after a rescale, when the subtasks' sum is).
+ * lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}; gauge {@code pending}
+ * (impressions and early clicks waiting on this subtask; exact except after a rescale, when the
+ * subtasks' sum is).
  */
 public class LabelJoinFunction extends KeyedProcessFunction<String, Event, LabeledExample>
     implements CheckpointedFunction {
@@ -57,6 +60,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   private final long clickWaitMs;
   private final long lateAllowanceMs;
   private final Duration stateTtl;
+  private final long maxPending;
 
   private transient ValueState<JoinState> state;
   private transient ListState<Long> pendingState;
@@ -66,15 +70,24 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   private transient Counter lateClicks;
   private transient Counter orphanClicks;
   private transient Counter duplicates;
+  private transient Counter shed;
 
   /**
    * @param window attribution window: how long after an impression a click counts
    * @param clickWait how long a click that came first waits for its impression
    * @param lateClickAllowance how long after the window a labelled impression is remembered
    * @param stateTtl processing-time TTL of the state, a safety net (at least the sum of the above)
+   * @param maxPending most impressions and early clicks held by one subtask; more are shed
    */
   public LabelJoinFunction(
-      Duration window, Duration clickWait, Duration lateClickAllowance, Duration stateTtl) {
+      Duration window,
+      Duration clickWait,
+      Duration lateClickAllowance,
+      Duration stateTtl,
+      long maxPending) {
+    if (maxPending < 1) {
+      throw new IllegalArgumentException("maxPending must be >= 1, got " + maxPending);
+    }
     if (window.isNegative() || window.isZero()) {
       throw new IllegalArgumentException("window must be positive, got " + window);
     }
@@ -89,6 +102,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
     this.clickWaitMs = clickWait.toMillis();
     this.lateAllowanceMs = lateClickAllowance.toMillis();
     this.stateTtl = stateTtl;
+    this.maxPending = maxPending;
   }
 
   /** The join the job's settings describe. */
@@ -97,7 +111,13 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
         settings.attributionWindow(),
         settings.clickWait(),
         settings.lateClickAllowance(),
-        settings.joinStateTtl());
+        settings.joinStateTtl(),
+        settings.joinMaxPending());
+  }
+
+  /** Whether {@code event} goes to the join: impressions and clicks (filter before keying). */
+  public static boolean isJoinInput(Event event) {
+    return event.type == EventType.IMPRESSION || event.type == EventType.CLICK;
   }
 
   @Override
@@ -116,6 +136,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
     lateClicks = group.counter("lateClicks");
     orphanClicks = group.counter("orphanClicks");
     duplicates = group.counter("duplicates");
+    shed = group.counter("shed");
     group.gauge("pending", () -> pending);
   }
 
@@ -151,6 +172,10 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
       throws Exception {
     JoinState s = state.value();
     if (s == null) {
+      if (pending >= maxPending) {
+        shed.inc(); // over the bound: not held, never labelled
+        return;
+      }
       s = new JoinState();
       hold(s, impression, ctx);
       pending++;
@@ -180,6 +205,10 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   private void onClick(Event click, Context ctx, Collector<LabeledExample> out) throws Exception {
     JoinState s = state.value();
     if (s == null) {
+      if (pending >= maxPending) {
+        shed.inc();
+        return;
+      }
       s = new JoinState();
       s.phase = JoinState.WAITING_FOR_IMPRESSION;
       s.click = click;
@@ -279,6 +308,10 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
 
   long duplicates() {
     return duplicates.getCount();
+  }
+
+  long shed() {
+    return shed.getCount();
   }
 
   long pending() {

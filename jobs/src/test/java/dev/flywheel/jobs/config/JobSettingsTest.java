@@ -112,6 +112,7 @@ class JobSettingsTest {
         "flywheel.join.attribution-window|0 ms|flywheel.join.attribution-window must be in",
         "flywheel.join.click-wait|2 h|flywheel.join.click-wait must be in",
         "flywheel.join.late-click-allowance|2 d|flywheel.join.late-click-allowance must be in",
+        "flywheel.join.max-pending|0|flywheel.join.max-pending must be in [1, 100000000], got 0",
         "flywheel.join.state-ttl|11 min|flywheel.join.state-ttl must be at least",
         "flywheel.trainer.max-wait|0 ms|flywheel.trainer.max-wait must be in",
         "flywheel.trainer.publish-interval|1 ms|flywheel.trainer.publish-interval must be in",

@@ -43,7 +43,8 @@ class LabelJoinFunctionTest {
         Duration.ofMillis(WINDOW),
         Duration.ofMillis(CLICK_WAIT),
         Duration.ofMillis(allowance),
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        1_000);
   }
 
   private KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> harness(
@@ -270,11 +271,40 @@ class LabelJoinFunctionTest {
   }
 
   @Test
+  void beyondMaxPendingNewKeysAreShed() throws Exception {
+    LabelJoinFunction fn =
+        new LabelJoinFunction(
+            Duration.ofMillis(WINDOW),
+            Duration.ofMillis(CLICK_WAIT),
+            Duration.ofMillis(0),
+            Duration.ofHours(1),
+            2);
+    var h = harness(fn, null);
+    send(h, impression("a", 1_000));
+    send(h, click("b", 1_000));
+    send(h, impression("c", 1_000)); // shed
+    send(h, click("d", 1_000)); // shed
+    assertThat(fn.shed()).isEqualTo(2);
+    assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+    send(h, click("a", 2_000)); // resolving a key frees a place
+    send(h, impression("e", 1_000));
+    assertThat(fn.shed()).isEqualTo(2);
+    assertThat(fn.pending()).isEqualTo(2);
+    h.processWatermark(100_000);
+    assertThat(h.extractOutputValues())
+        .extracting(x -> x.id + ":" + x.label)
+        .containsExactly("a:1.0", "e:0.0");
+    assertEmpty(h);
+  }
+
+  @Test
   void otherEventTypesAreIgnored() throws Exception {
     LabelJoinFunction fn = join(ALLOWANCE);
     var h = harness(fn, null);
     Event example = impression("x", 1_000);
     example.type = EventType.EXAMPLE;
+    assertThat(LabelJoinFunction.isJoinInput(example)).isFalse();
+    assertThat(LabelJoinFunction.isJoinInput(click("x", 1))).isTrue();
     send(h, example);
     h.processWatermark(100_000);
     assertThat(h.extractOutputValues()).isEmpty();
