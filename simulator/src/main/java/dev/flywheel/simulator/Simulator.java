@@ -149,24 +149,41 @@ public final class Simulator {
     this.oracleCurve = new CurveRecorder("oracle", settings.window());
   }
 
-  /** A producer configured for the events topic. */
-  public static Producer<String, byte[]> kafkaProducer(String bootstrapServers) {
+  /**
+   * A producer configured for the events topic.
+   *
+   * @param bootstrapServers Kafka bootstrap servers
+   * @param overrides further producer configs, applied last (e.g. security settings)
+   */
+  public static Producer<String, byte[]> kafkaProducer(
+      String bootstrapServers, Map<String, String> overrides) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "flywheel-simulator");
+    p.putAll(overrides);
     return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
   }
 
-  /** A consumer for the predictions topic (partitions assigned by the simulator, no group). */
-  public static Consumer<String, byte[]> kafkaConsumer(String bootstrapServers) {
+  /**
+   * A consumer for the predictions topic (partitions assigned by the simulator, no group). With the
+   * pipeline's exactly-once delivery, pass {@code isolation.level=read_committed}: predictions then
+   * arrive only when the job's checkpoint commits them, so the prediction timeout must exceed the
+   * checkpoint interval.
+   *
+   * @param bootstrapServers Kafka bootstrap servers
+   * @param overrides further consumer configs, applied last
+   */
+  public static Consumer<String, byte[]> kafkaConsumer(
+      String bootstrapServers, Map<String, String> overrides) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "flywheel-simulator-predictions");
     p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+    p.putAll(overrides);
     return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
   }
 

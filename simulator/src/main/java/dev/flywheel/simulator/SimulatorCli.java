@@ -3,7 +3,9 @@ package dev.flywheel.simulator;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +22,6 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "flywheel-simulator",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
@@ -204,11 +205,32 @@ public final class SimulatorCli implements Callable<Integer> {
   boolean drainClicks;
 
   @Option(
+      names = "--producer-property",
+      paramLabel = "KEY=VALUE",
+      description = "Extra Kafka producer config, repeatable (e.g. security.protocol=SSL).")
+  Map<String, String> producerProperties = new LinkedHashMap<>();
+
+  @Option(
+      names = "--consumer-property",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Extra Kafka consumer config, repeatable; with an exactly-once pipeline:"
+              + " isolation.level=read_committed (and a prediction timeout above the checkpoint"
+              + " interval).")
+  Map<String, String> consumerProperties = new LinkedHashMap<>();
+
+  @Option(
       names = "--offline",
       description =
           "No Kafka: play random and oracle on the same requests, print their CTRs and the"
               + " analytic expectations, write the curve.")
   boolean offline;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit.")
+  boolean help;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -330,10 +352,11 @@ public final class SimulatorCli implements Callable<Integer> {
     if (offline) {
       return runOffline(s);
     }
-    try (Producer<String, byte[]> producer = Simulator.kafkaProducer(s.bootstrapServers());
+    try (Producer<String, byte[]> producer =
+            Simulator.kafkaProducer(s.bootstrapServers(), producerProperties);
         Consumer<String, byte[]> consumer =
             s.policy() == SimulatorSettings.PolicyKind.MODEL
-                ? Simulator.kafkaConsumer(s.bootstrapServers())
+                ? Simulator.kafkaConsumer(s.bootstrapServers(), consumerProperties)
                 : null) {
       Simulator sim = new Simulator(s, producer, consumer, stdout);
       CountDownLatch finished = new CountDownLatch(1);

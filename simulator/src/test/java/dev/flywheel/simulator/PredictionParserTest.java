@@ -30,6 +30,31 @@ class PredictionParserTest {
   }
 
   @Test
+  void readsThePipelinesPredictionAsDocumented() {
+    // The request prediction of docs/events.md (jobs), with a non-finite score written as null.
+    Ranking r =
+        parse(
+            "{\"v\":1,\"type\":\"request\",\"model\":\"ctr\",\"modelVersion\":12,"
+                + "\"requestId\":\"r-1\",\"ranking\":[{\"itemId\":\"i-1\",\"score\":0.31},"
+                + "{\"itemId\":\"i-2\",\"score\":null}],\"ts\":1732700000000,"
+                + "\"scoredAt\":1732700000004}");
+    assertThat(r.requestId()).isEqualTo("r-1");
+    assertThat(r.model()).isEqualTo("ctr");
+    assertThat(r.modelVersion()).isEqualTo(12);
+    assertThat(r.itemIds()).containsExactly("i-1", "i-2");
+    assertThat(r.scores()[0]).isEqualTo(0.31);
+    assertThat(r.scores()[1]).isNaN();
+    // The impression prediction of the same page is not a ranking.
+    assertThat(
+            parse(
+                "{\"v\":1,\"type\":\"impression\",\"model\":\"ctr\",\"modelVersion\":12,"
+                    + "\"impressionId\":\"imp-1\",\"requestId\":\"r-1\",\"itemId\":\"i-1\","
+                    + "\"score\":0.31,\"ts\":1732700000100,\"scoredAt\":1732700000102}"))
+        .isNull();
+    assertThat(parser.malformed()).isZero();
+  }
+
+  @Test
   void readsParallelArraysAndUpperCaseTypeAndStringVersion() {
     Ranking r =
         parse(

@@ -100,6 +100,19 @@ class SimulatorCliTest {
   }
 
   @Test
+  void docsListEveryOption() throws Exception {
+    String root = System.getProperty("flywheel.repo.root");
+    assertThat(root).as("system property flywheel.repo.root (set by the build)").isNotNull();
+    String docs = Files.readString(Path.of(root, "docs", "simulator.md"));
+    CommandLine cmd = SimulatorCli.commandLine(new SimulatorCli());
+    for (CommandLine.Model.OptionSpec o : cmd.getCommandSpec().options()) {
+      String name = o.longestName().replace("--", "");
+      String cell = o.negatable() ? "`--[no-]" + name + "`" : "`" + o.longestName() + "`";
+      assertThat(docs).as("docs/simulator.md lists %s", o.longestName()).contains(cell);
+    }
+  }
+
+  @Test
   void durationsReadUnitsAndIso() {
     SimulatorCli.DurationConverter c = new SimulatorCli.DurationConverter();
     assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
