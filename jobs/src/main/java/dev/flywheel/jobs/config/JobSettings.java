@@ -74,7 +74,9 @@ public final class JobSettings implements Serializable {
   private final double l2;
   private final double clip;
 
-  private final ModelConfig modelConfig;
+  /** Not serializable: rebuilt from the fields above after deserialization. */
+  private transient ModelConfig modelConfig;
+
   private final Duration checkpointInterval;
   private final int parallelism;
   private final Map<String, String> flinkProperties;
@@ -381,6 +383,9 @@ public final class JobSettings implements Serializable {
    * equals {@link #featureHasher()}'s and its {@code maxBatchSize} is the trainer batch size.
    */
   public ModelConfig modelConfig() {
+    if (modelConfig == null) {
+      modelConfig = buildModelConfig(); // valid: it was built once when the settings were parsed
+    }
     return modelConfig;
   }
 

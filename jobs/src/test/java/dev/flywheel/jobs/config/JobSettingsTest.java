@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -33,6 +34,19 @@ class JobSettingsTest {
     assertThat(s.modelConfig()).isEqualTo(model.toBuilder().maxBatchSize(s.batchSize()).build());
     assertThat(s.decoderConfig().binaryLabels()).isTrue();
     assertThat(s.kafkaClientProperties()).containsEntry("bootstrap.servers", "localhost:9092");
+  }
+
+  @Test
+  void settingsSurviveJavaSerializationIntoOperators() throws Exception {
+    JobSettings s =
+        JobSettings.fromArgs(
+            "--flywheel.model.hidden-layers", "8,4", "--flywheel.kafka.properties.acks", "all");
+    JobSettings copy =
+        InstantiationUtil.deserializeObject(
+            InstantiationUtil.serializeObject(s), getClass().getClassLoader());
+    assertThat(copy.modelConfig()).isEqualTo(s.modelConfig());
+    assertThat(copy.kafkaProperties()).isEqualTo(Map.of("acks", "all"));
+    assertThat(copy.decoderConfig()).isEqualTo(s.decoderConfig());
   }
 
   @Test
