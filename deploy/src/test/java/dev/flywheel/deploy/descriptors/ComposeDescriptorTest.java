@@ -148,6 +148,16 @@ class ComposeDescriptorTest {
     assertEquals(settings.bootstrapServers(), Descriptors.argument(args, "--bootstrap-servers"));
     assertEquals(settings.eventsTopic(), Descriptors.argument(args, "--events-topic"));
     assertEquals(settings.predictionsTopic(), Descriptors.argument(args, "--predictions-topic"));
+    // The simulator is not on this module's classpath: its options are read from its CLI source.
+    String cli =
+        Repo.read(Repo.path("simulator/src/main/java/dev/flywheel/simulator/SimulatorCli.java"));
+    for (String arg : args) {
+      if (arg.startsWith("--")) {
+        assertTrue(
+            cli.contains("\"" + arg + "\""),
+            "simulator: " + arg + " is not an option of SimulatorCli");
+      }
+    }
   }
 
   @Test
