@@ -30,13 +30,11 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The Flywheel job: decode → label join → train → publish model updates → score with the freshest
@@ -97,7 +95,7 @@ public final class FlywheelJob {
 
     DataStream<LabeledExample> joined =
         events
-            .filter(e -> e.type == EventType.IMPRESSION || e.type == EventType.CLICK)
+            .filter(LabelJoinFunction::isJoinInput)
             .name("impressions and clicks")
             .keyBy(new ImpressionIdSelector(), Types.STRING)
             .process(LabelJoinFunction.of(settings))
@@ -158,16 +156,18 @@ public final class FlywheelJob {
 
   /**
    * Adds the Kafka source, {@link #build the pipeline} and the three Kafka sinks to {@code env}.
-   * The environment should have been created with {@link #flinkConfiguration}.
+   * Create the environment with {@link #flinkConfiguration} (or {@code env.configure} it); this
+   * method disables generic types on {@code env} in any case, so a Kryo fallback always fails.
    */
   public static Outputs addKafkaPipeline(StreamExecutionEnvironment env, JobSettings settings) {
+    env.configure(new Configuration().set(PipelineOptions.GENERIC_TYPES, false));
     KafkaSource<RawRecord> source =
         KafkaSource.<RawRecord>builder()
             .setProperties(settings.kafkaClientProperties())
             .setBootstrapServers(settings.bootstrapServers())
             .setGroupId(settings.groupId())
             .setTopics(settings.eventsTopic())
-            .setStartingOffsets(startingOffsets(settings))
+            .setStartingOffsets(settings.startingOffsetsInitializer())
             .setDeserializer(new RawRecordDeserializer())
             .build();
     // Event time is the JSON "ts", known only after decoding: build() assigns watermarks there.
@@ -240,13 +240,5 @@ public final class FlywheelJob {
         .setDeliveryGuarantee(settings.deliveryGuarantee())
         .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name)
         .build();
-  }
-
-  private static OffsetsInitializer startingOffsets(JobSettings settings) {
-    return switch (settings.startingOffsets()) {
-      case EARLIEST -> OffsetsInitializer.earliest();
-      case LATEST -> OffsetsInitializer.latest();
-      case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-    };
   }
 }

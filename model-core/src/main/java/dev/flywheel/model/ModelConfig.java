@@ -9,6 +9,8 @@ import java.util.Objects;
  * scaling. Every option has a default; {@link Builder#build()} validates all of them once and names
  * the offending option in its message (e.g. {@code "learningRate must be > 0, got -1.0"}).
  *
+ * <p>Java-serializable (for operator fields); deserialisation re-validates through the builder.
+ *
  * <p>The configuration is part of the model format: a model file carries it and a delta applies
  * only to a model with an equal configuration.
  *
@@ -176,6 +178,11 @@ public final class ModelConfig implements Serializable {
     this.scalerBits = b.scalerBits;
     this.scalerWarmup = b.scalerWarmup;
     this.numericClip = b.numericClip;
+  }
+
+  /** Re-validates a Java-deserialised configuration (the builder's checks, not a raw copy). */
+  private Object readResolve() {
+    return toBuilder().build();
   }
 
   /** A builder holding every default. */

@@ -57,6 +57,19 @@ class ModelConfigTest {
   }
 
   @Test
+  void javaSerializationRoundTrips() throws Exception {
+    ModelConfig c = ModelConfig.builder().hashBits(9).hiddenLayers(7, 3).l2(0.01).build();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(c);
+    }
+    try (java.io.ObjectInputStream in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      assertThat(in.readObject()).isEqualTo(c).isNotSameAs(c);
+    }
+  }
+
+  @Test
   void hiddenLayersAreDefensivelyCopied() {
     int[] widths = {5};
     ModelConfig c = ModelConfig.builder().hiddenLayers(widths).build();

@@ -336,6 +336,35 @@ class NaiveReferenceTest {
     runSteps(sgd().hiddenLayers().loss(ModelConfig.LossType.SQUARED).l2(0.02).build(), 0, 4, true);
   }
 
+  @Test
+  void workspacesGrowForExamplesWithManyFeatures() {
+    // maxBatchSize 2 starts with room for 64 feature slots; these batches hold up to 164
+    ModelConfig cfg = sgd().maxBatchSize(2).build();
+    Model m = new Model(cfg);
+    Naive naive = new Naive(m);
+    Random r = new Random(6);
+    for (int s = 0; s < 3; s++) {
+      SparseBatch batch = Batches.random(r, 2, 40, 80, 2, false);
+      double[] expected = {naive.predict(batch, 0), naive.predict(batch, 1)};
+      double[] before = new double[2];
+      naive.sgdStep(batch, cfg.learningRate(), 0, 0, 0);
+      m.train(batch, before);
+      close("prediction 0", before[0], expected[0]);
+      close("prediction 1", before[1], expected[1]);
+      naive.assertSameParameters(m);
+      for (int k = 0; k < batch.nonZeros(); k++) {
+        if (batch.isNumeric(k)) {
+          int en = batch.index(k) & (naive.count.length - 1);
+          long n = ++naive.count[en];
+          double x = batch.value(k);
+          double delta = x - naive.mean[en];
+          naive.mean[en] += delta / n;
+          naive.m2[en] += delta * (x - naive.mean[en]);
+        }
+      }
+    }
+  }
+
   private static void runSteps(ModelConfig cfg, double momentum, int steps, boolean regression) {
     Model m = new Model(cfg);
     Naive naive = new Naive(m);

@@ -17,6 +17,8 @@ import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The job's settings: every {@link FlywheelOptions option} read once from a Flink {@link
@@ -403,6 +405,19 @@ public final class JobSettings implements Serializable {
         maxFeatures,
         maxCandidates,
         loss == ModelConfig.LossType.LOGISTIC);
+  }
+
+  /**
+   * Where the events source starts when no checkpoint is restored ({@link
+   * FlywheelOptions#KAFKA_STARTING_OFFSETS}); COMMITTED falls back to the earliest offset.
+   */
+  @SuppressWarnings("deprecation") // the connector's API still takes OffsetResetStrategy
+  public OffsetsInitializer startingOffsetsInitializer() {
+    return switch (startingOffsets) {
+      case EARLIEST -> OffsetsInitializer.earliest();
+      case LATEST -> OffsetsInitializer.latest();
+      case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+    };
   }
 
   /**

@@ -78,7 +78,9 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
 
   private final JobSettings settings;
 
+  /** The version-0 model for ids no publication named yet; created on first use. */
   private transient Model fresh;
+
   private transient SparseBatch batch;
   private transient double[] scores;
   private transient Ranking ranking;
@@ -94,11 +96,15 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
 
   @Override
   public void open(OpenContext openContext) {
-    fresh = new Model(settings.modelConfig());
     batch = new SparseBatch(16, 32);
     scores = new double[16];
     ranking = new Ranking();
     metrics = new ScorerMetrics(getRuntimeContext().getMetricGroup());
+  }
+
+  /** This subtask's metrics (for tests). */
+  ScorerMetrics metrics() {
+    return metrics;
   }
 
   @Override
@@ -112,12 +118,15 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     Model model = ctx.getBroadcastState(MODELS).get(event.model);
     ScorerMetrics.Served served = metrics.served(event.model);
     if (model == null) {
+      if (fresh == null) {
+        fresh = new Model(settings.modelConfig());
+      }
       model = fresh;
     } else if (served.version != model.version()) {
       ModelUpdate header = ctx.getBroadcastState(SERVED).get(event.model);
       served.newestEventTime = header == null ? 0 : header.newestEventTime;
     }
-    served.version = model.version();
+    metrics.serving(served, model.version());
 
     Prediction p = new Prediction();
     p.type = event.type;

@@ -9,10 +9,11 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
- * The scorer's Flink metrics. Operator level: predictions, events ignored, scoring latency (a
- * histogram over the last {@value #LATENCY_WINDOW} predictions, microseconds), updates applied /
- * ignored (a delta whose base is not the served version) / invalid, chunk sets dropped. Per model
- * id ({@code model.<id>.<name>}): the version served and its freshness (now minus the event time of
+ * The scorer's Flink metrics, under the operator's group {@value #GROUP}. Per subtask: predictions,
+ * events ignored, scoring latency (a histogram over the last {@value #LATENCY_WINDOW} predictions,
+ * microseconds), updates applied / ignored (a delta whose base is not the served version) /
+ * invalid, chunk sets dropped, the newest model version served. Per model id ({@code
+ * flywheel.model.<id>.<name>}): the version served and its freshness (now minus the event time of
  * the newest example trained into it).
  */
 public final class ScorerMetrics {
@@ -23,7 +24,8 @@ public final class ScorerMetrics {
   public static final String UPDATES_IGNORED = "updatesIgnored";
   public static final String UPDATES_INVALID = "updatesInvalid";
   public static final String CHUNK_SETS_DROPPED = "chunkSetsDropped";
-  public static final String GROUP = "model";
+  public static final String GROUP = "flywheel";
+  public static final String MODEL_GROUP = "model";
   public static final String MODEL_VERSION = "modelVersion";
   public static final String FRESHNESS_MS = "modelFreshnessMs";
 
@@ -38,10 +40,11 @@ public final class ScorerMetrics {
   final Histogram latencyUs;
   private volatile long chunkSetsDropped;
   private final MetricGroup group;
+  private volatile long newestVersion;
   private final Map<String, Served> served = new HashMap<>();
 
-  ScorerMetrics(MetricGroup group) {
-    this.group = group;
+  ScorerMetrics(MetricGroup operatorGroup) {
+    group = operatorGroup.addGroup(GROUP);
     predictions = group.counter(PREDICTIONS);
     eventsIgnored = group.counter(EVENTS_IGNORED);
     updatesApplied = group.counter(UPDATES_APPLIED);
@@ -50,6 +53,15 @@ public final class ScorerMetrics {
     latencyUs =
         group.histogram(SCORING_LATENCY_US, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
     group.gauge(CHUNK_SETS_DROPPED, (Gauge<Long>) () -> chunkSetsDropped);
+    group.gauge(MODEL_VERSION, (Gauge<Long>) () -> newestVersion);
+  }
+
+  /** Records that a model id is served at {@code version} (per record: two volatile accesses). */
+  void serving(Served served, long version) {
+    served.version = version;
+    if (version > newestVersion) {
+      newestVersion = version;
+    }
   }
 
   void chunkSetsDropped(long n) {
@@ -61,7 +73,7 @@ public final class ScorerMetrics {
     Served s = served.get(modelId);
     if (s == null) {
       s = new Served();
-      MetricGroup g = group.addGroup(GROUP, modelId);
+      MetricGroup g = group.addGroup(MODEL_GROUP, modelId);
       Served gauges = s;
       g.gauge(MODEL_VERSION, (Gauge<Long>) () -> gauges.version);
       g.gauge(

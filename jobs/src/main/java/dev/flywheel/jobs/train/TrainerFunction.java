@@ -8,9 +8,7 @@ import dev.flywheel.model.Model;
 import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.SparseBatch;
 import dev.flywheel.model.io.ModelCodec;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -81,7 +79,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
   private transient ValueState<TrainerProgress> progressState;
   private transient SparseBatch batch;
   private transient double[] predictions;
-  private transient Map<String, TrainerMetrics> metrics;
+  private transient TrainerMetrics metrics;
   private transient Set<String> publishedSinceOpen;
 
   /**
@@ -116,8 +114,13 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
                     PROGRESS_STATE, TypeInformation.of(TrainerProgress.class)));
     batch = new SparseBatch(batchSize, 32);
     predictions = new double[batchSize];
-    metrics = new HashMap<>();
+    metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
     publishedSinceOpen = new HashSet<>();
+  }
+
+  /** This subtask's metrics (for tests). */
+  TrainerMetrics metrics() {
+    return metrics;
   }
 
   @Override
@@ -125,7 +128,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       throws Exception {
     String modelId = ctx.getCurrentKey();
     if (!acceptable(example)) {
-      metrics(modelId).examplesRejected.inc();
+      metrics.rejected(modelId);
       return;
     }
     TrainerProgress progress = progressState.value();
@@ -219,13 +222,13 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     if (predictions.length < n) {
       predictions = new double[n];
     }
-    TrainerMetrics m = metrics(modelId);
+    TrainerMetrics.PerModel m = metrics.model(modelId);
     long skippedBefore = model.skippedBatches();
     model.train(batch, predictions);
     if (model.skippedBatches() != skippedBefore) {
-      m.batchesSkipped.inc();
+      metrics.skipped(m);
     } else {
-      m.examplesTrained.inc(n);
+      metrics.trained(m, n);
       progress.newestEventTime = newest;
     }
     for (int i = 0; i < n; i++) {
@@ -234,7 +237,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       }
     }
     modelState.update(model);
-    m.afterBatch(model.version(), progress.newestEventTime);
+    metrics.afterBatch(m, model.version(), progress.newestEventTime);
     if (progress.publishTimer == 0) {
       progress.publishTimer = timers.currentProcessingTime() + publishIntervalMs;
       timers.registerProcessingTimeTimer(progress.publishTimer);
@@ -269,18 +272,8 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     progress.publishedVersion = meta.version;
     progress.deltasSinceSnapshot = snapshot ? 0 : progress.deltasSinceSnapshot + 1;
     publishedSinceOpen.add(modelId);
-    TrainerMetrics m = metrics(modelId);
-    m.updatesPublished.inc();
-    m.afterBatch(model.version(), progress.newestEventTime);
-    m.afterPublish(payload.length);
-  }
-
-  private TrainerMetrics metrics(String modelId) {
-    TrainerMetrics m = metrics.get(modelId);
-    if (m == null) {
-      m = new TrainerMetrics(getRuntimeContext().getMetricGroup(), modelId);
-      metrics.put(modelId, m);
-    }
-    return m;
+    TrainerMetrics.PerModel m = metrics.model(modelId);
+    metrics.afterBatch(m, model.version(), progress.newestEventTime);
+    metrics.afterPublish(m, payload.length);
   }
 }

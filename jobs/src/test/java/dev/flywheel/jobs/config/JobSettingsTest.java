@@ -10,6 +10,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.InstantiationUtil;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -47,6 +48,18 @@ class JobSettingsTest {
     assertThat(copy.modelConfig()).isEqualTo(s.modelConfig());
     assertThat(copy.kafkaProperties()).isEqualTo(Map.of("acks", "all"));
     assertThat(copy.decoderConfig()).isEqualTo(s.decoderConfig());
+  }
+
+  @Test
+  @SuppressWarnings("deprecation") // the connector's API still returns OffsetResetStrategy
+  void startingOffsetsMapToTheConnector() {
+    assertThat(JobSettings.defaults().startingOffsetsInitializer().getAutoOffsetResetStrategy())
+        .isEqualTo(OffsetResetStrategy.EARLIEST);
+    assertThat(
+            JobSettings.fromArgs("--flywheel.kafka.starting-offsets", "LATEST")
+                .startingOffsetsInitializer()
+                .getAutoOffsetResetStrategy())
+        .isEqualTo(OffsetResetStrategy.LATEST);
   }
 
   @Test

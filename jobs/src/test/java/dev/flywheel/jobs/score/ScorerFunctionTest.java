@@ -193,6 +193,17 @@ class ScorerFunctionTest {
     p = scoreOne(h, e);
     assertThat(p.modelVersion).isEqualTo(8);
     assertThat(p.score).isEqualTo(score(trainer, e));
+    ScorerMetrics metrics =
+        ((ScorerFunction)
+                ((CoBroadcastWithNonKeyedOperator<Event, ModelUpdate, Prediction>)
+                        h.getTwoInputOperator())
+                    .getUserFunction())
+            .metrics();
+    assertThat(metrics.updatesApplied.getCount()).isEqualTo(3);
+    assertThat(metrics.updatesIgnored.getCount()).isEqualTo(2);
+    assertThat(metrics.updatesInvalid.getCount()).isZero();
+    assertThat(metrics.predictions.getCount()).isEqualTo(5);
+    assertThat(metrics.latencyUs.getCount()).isEqualTo(5);
     h.close();
   }
 

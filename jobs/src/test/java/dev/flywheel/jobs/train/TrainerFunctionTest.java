@@ -91,6 +91,10 @@ class TrainerFunctionTest {
     Model model = stateModel(h, M);
     assertThat(model.version()).isEqualTo(1);
     assertThat(model.examplesSeen()).isEqualTo(3);
+    assertThat(h.numProcessingTimeTimers()).as("only the publish timer is left").isEqualTo(1);
+    h.setProcessingTime(1100);
+    assertThat(drain(h)).isNotEmpty();
+    assertThat(h.numProcessingTimeTimers()).as("an idle model keeps no timer").isZero();
     h.close();
   }
 
@@ -222,6 +226,36 @@ class TrainerFunctionTest {
     h.setProcessingTime(1000);
     List<ModelUpdate> out = drain(h);
     assertThat(out).extracting(u -> u.modelId).contains("a", "b");
+    h.close();
+  }
+
+  @Test
+  void metricsCountWhatHappened() throws Exception {
+    var h = harness(Fixtures.settings(), null);
+    h.setProcessingTime(0);
+    List<LabeledExample> data = new ArrayList<>(Fixtures.examples(M, 12, 15));
+    LabeledExample bad = Fixtures.examples(M, 1, 16).get(0);
+    bad.label = Double.NaN;
+    data.add(5, bad);
+    feed(h, data);
+    h.setProcessingTime(1000);
+    @SuppressWarnings("unchecked")
+    TrainerFunction fn =
+        (TrainerFunction)
+            ((KeyedProcessOperator<String, LabeledExample, ModelUpdate>) h.getOperator())
+                .getUserFunction();
+    TrainerMetrics metrics = fn.metrics();
+    assertThat(metrics.examplesTrained()).isEqualTo(12);
+    assertThat(metrics.examplesRejected()).isEqualTo(1);
+    assertThat(metrics.batchesSkipped()).isZero();
+    assertThat(metrics.updatesPublished()).isEqualTo(1);
+    assertThat(metrics.modelVersion()).isEqualTo(3);
+    assertThat(metrics.logLoss()).isBetween(0.05, 2.0);
+    TrainerMetrics.PerModel m = metrics.model(M);
+    assertThat(m.examplesTrained.getCount()).isEqualTo(12);
+    assertThat(m.total.count()).isEqualTo(12);
+    assertThat(m.logLossRecent()).isEqualTo(m.total.logLoss());
+    assertThat(m.calibration()).isPositive();
     h.close();
   }
 }

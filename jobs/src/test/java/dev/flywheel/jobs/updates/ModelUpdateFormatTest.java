@@ -69,4 +69,27 @@ class ModelUpdateFormatTest {
     assertThat(Chunker.MAX_CHUNK_BYTES + ModelUpdateFormat.FIXED_HEADER_BYTES + 0xFFFF)
         .isLessThan(Chunker.KAFKA_DEFAULT_MAX_RECORD_BYTES);
   }
+
+  /** A chunk written by format version 1 (committed file): it must keep reading the same. */
+  @Test
+  void readsTheCommittedVersion1Chunk() throws Exception {
+    byte[] bytes;
+    try (var in = getClass().getResourceAsStream("/model-updates/chunk-v1.bin")) {
+      assertThat(in).as("test resource model-updates/chunk-v1.bin").isNotNull();
+      bytes = in.readAllBytes();
+    }
+    ModelUpdate u = ModelUpdateFormat.read(bytes);
+    assertThat(u.modelId).isEqualTo("ctr-é");
+    assertThat(u.kind).isEqualTo(ModelUpdate.Kind.DELTA);
+    assertThat(u.version).isEqualTo(9);
+    assertThat(u.baseVersion).isEqualTo(8);
+    assertThat(u.newestEventTime).isEqualTo(1_732_700_000_123L);
+    assertThat(u.publishedAt).isEqualTo(1_732_700_001_000L);
+    assertThat(u.chunkIndex).isEqualTo(1);
+    assertThat(u.chunkCount).isEqualTo(2);
+    assertThat(u.totalLength).isEqualTo(5);
+    assertThat(u.payloadCrc).isEqualTo(Chunker.crc(new byte[] {1, 2, 3, 4, 5}));
+    assertThat(u.bytes).containsExactly(4, 5);
+    assertThat(ModelUpdateFormat.write(u)).as("and writes it back identically").isEqualTo(bytes);
+  }
 }

@@ -4,9 +4,11 @@ import dev.flywheel.model.Model;
 import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.ModelState;
 import java.io.DataInput;
+import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -229,11 +231,18 @@ public final class ModelCodec {
   /**
    * Reads one snapshot from {@code in}, consuming exactly its bytes (the format is self-delimiting:
    * the header's configuration gives the length). Memory grows with the bytes actually read, so a
-   * corrupt header cannot trigger a huge allocation. For an {@code InputStream}, wrap it in a
-   * {@link java.io.DataInputStream}.
+   * corrupt header cannot trigger a huge allocation.
    */
   public static Model readSnapshot(DataInput in) throws IOException {
     return readSnapshot(readSnapshotBytes(in));
+  }
+
+  /**
+   * Reads one snapshot from an {@code InputStream}, consuming exactly its bytes (see {@link
+   * #readSnapshot(DataInput)}; named differently because a {@code DataInputStream} is both).
+   */
+  public static Model readSnapshotFromStream(InputStream in) throws IOException {
+    return readSnapshot((DataInput) new DataInputStream(in));
   }
 
   /** The raw bytes of one snapshot read from {@code in}, without decoding its parameters. */

@@ -128,6 +128,8 @@ class ModelCodecTest {
     Model a2 = ModelCodec.readSnapshot(in);
     Model b2 = ModelCodec.readSnapshot(in);
     assertThat(in.readInt()).isEqualTo(12345);
+    Model a3 = ModelCodec.readSnapshotFromStream(new ByteArrayInputStream(bytes.toByteArray()));
+    assertThat(ModelCodec.writeSnapshot(a3)).isEqualTo(ModelCodec.writeSnapshot(a));
     assertThat(ModelCodec.writeSnapshot(a2)).isEqualTo(ModelCodec.writeSnapshot(a));
     assertThat(ModelCodec.writeSnapshot(b2)).isEqualTo(ModelCodec.writeSnapshot(b));
   }
