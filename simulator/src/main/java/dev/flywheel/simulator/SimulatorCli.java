@@ -1,5 +1,6 @@
 package dev.flywheel.simulator;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -372,13 +373,11 @@ public final class SimulatorCli implements Callable<Integer> {
               },
               "simulator-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
-      RunSummary summary;
       try {
-        summary = sim.run();
+        printSummary(s, sim.run());
       } finally {
         finished.countDown();
       }
-      printSummary(s, summary);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
@@ -388,7 +387,7 @@ public final class SimulatorCli implements Callable<Integer> {
     }
   }
 
-  private int runOffline(SimulatorSettings s) throws java.io.IOException {
+  private int runOffline(SimulatorSettings s) throws IOException {
     long n = s.requests() > 0 ? s.requests() : 100_000;
     World world = new World(s.world());
     CurveRecorder random =

@@ -1,5 +1,6 @@
 package dev.flywheel.simulator;
 
+import java.util.HashMap;
 import java.util.SplittableRandom;
 
 /**
@@ -177,7 +178,7 @@ public final class World {
     int device = pick(rng, DEVICE_WEIGHTS);
     int[] candidates = new int[candidateCount];
     // Partial Fisher–Yates over a virtual permutation, kept sparse: exactly candidateCount draws.
-    java.util.HashMap<Integer, Integer> swapped = new java.util.HashMap<>();
+    HashMap<Integer, Integer> swapped = new HashMap<>();
     int items = config.items();
     for (int j = 0; j < candidateCount; j++) {
       int r = j + rng.nextInt(items - j);
