@@ -5,12 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,23 +14,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.flink.connector.kafka.source.metrics.KafkaSourceReaderMetrics;
 import org.apache.flink.runtime.checkpoint.DefaultCheckpointStatsTracker;
 import org.apache.flink.runtime.metrics.MetricNames;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Grafana dashboard and the Prometheus alerts query metrics that exist: Flink's own (from
- * Flink's and the Kafka connector's name constants) or the job's (every part of the name is a
- * string literal of the jobs module's sources: a group or a metric name).
+ * The Grafana dashboard and the Prometheus alerts query metrics that exist: the job's own under its
+ * {@code flywheel} group (exactly the names its functions register, see {@link JobMetricNames}), or
+ * Flink's and the Kafka connector's (from their name constants).
  */
 class MonitoringTest {
   private static final String DASHBOARD = "deploy/monitoring/grafana/dashboards/flywheel.json";
   private static final String ALERTS = "deploy/monitoring/prometheus/flywheel-alerts.yml";
   private static final Pattern METRIC =
       Pattern.compile("flink_(jobmanager_job|taskmanager_job_task_operator)_([A-Za-z0-9_]+)");
-  private static final Pattern LITERAL = Pattern.compile("\"([A-Za-z][A-Za-z0-9]*)\"");
 
   /** Every PromQL expression of the dashboard. */
   static List<String> dashboardExpressions(Map<String, Object> dashboard) {
@@ -80,35 +74,27 @@ class MonitoringTest {
     return names;
   }
 
-  /** The string literals of the jobs module's main sources: its metric groups and names. */
-  static Set<String> jobLiterals() {
-    Set<String> literals = new HashSet<>();
-    try (Stream<Path> files = Files.walk(Repo.path("jobs/src/main/java"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-        Matcher m = LITERAL.matcher(Repo.read(f));
-        while (m.find()) {
-          literals.add(m.group(1));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return literals;
-  }
-
-  /** Every metric {@code exprs} query is made of known names; returns how many were checked. */
-  static int metricsExist(List<String> exprs, Set<String> known, String where) {
+  /** Every metric {@code exprs} query exists; returns how many metric references were checked. */
+  static int metricsExist(
+      List<String> exprs, Set<String> jobMetrics, Set<String> flinkNames, String where) {
     int checked = 0;
     for (String expr : exprs) {
       Matcher m = METRIC.matcher(expr);
       while (m.find()) {
         checked++;
         String rest = m.group(2);
-        if (known.contains(rest)) {
+        if (m.group().startsWith(JobMetricNames.OPERATOR_PREFIX + "flywheel_")) {
+          if (!jobMetrics.contains(m.group())) {
+            throw new AssertionError(
+                where + ": the job registers no metric " + m.group() + "; it has " + jobMetrics);
+          }
+          continue;
+        }
+        if (flinkNames.contains(rest)) {
           continue;
         }
         for (String part : rest.split("_")) {
-          if (!known.contains(part)) {
+          if (!flinkNames.contains(part)) {
             throw new AssertionError(
                 where + ": " + m.group() + " is not a metric of Flink or the job ('" + part + "')");
           }
@@ -118,11 +104,8 @@ class MonitoringTest {
     return checked;
   }
 
-  private static Set<String> known() {
-    Set<String> known = flinkMetricNames();
-    known.addAll(jobLiterals());
-    return known;
-  }
+  private static final Set<String> JOB_METRICS = JobMetricNames.registered();
+  private static final Set<String> FLINK_NAMES = flinkMetricNames();
 
   @Test
   void theDashboardQueriesMetricsThatExistOnTheProvisionedDatasource() {
@@ -139,7 +122,9 @@ class MonitoringTest {
       assertEquals(uid, Yamls.at(panel, "datasource", "uid"), "panel " + panel.get("title"));
     }
     List<String> exprs = dashboardExpressions(dashboard);
-    assertTrue(metricsExist(exprs, known(), DASHBOARD) >= exprs.size(), "every query checked");
+    assertTrue(
+        metricsExist(exprs, JOB_METRICS, FLINK_NAMES, DASHBOARD) >= exprs.size(),
+        "every query checked");
     String all = String.join("\n", exprs);
     for (String needed :
         List.of(
@@ -169,7 +154,9 @@ class MonitoringTest {
       assertTrue(Yamls.at(rule, "annotations", "summary") != null, name + " summary");
       exprs.add(Yamls.text(rule.get("expr")));
     }
-    assertTrue(metricsExist(exprs, known(), ALERTS) >= rules.size(), "every rule checked");
+    assertTrue(
+        metricsExist(exprs, JOB_METRICS, FLINK_NAMES, ALERTS) >= rules.size(),
+        "every rule checked");
     Map<String, Object> prometheus =
         Repo.yaml(Repo.path("deploy/monitoring/prometheus/prometheus.yml"));
     String ruleFile = Yamls.strings(prometheus, "prometheus.yml", "rule_files").get(0);
@@ -182,21 +169,37 @@ class MonitoringTest {
   }
 
   @Test
+  void theJobRegistersItsDocumentedMetrics() {
+    for (String name :
+        List.of(
+            "flywheel_type_eventsIn",
+            "flywheel_reason_deadLetters",
+            "flywheel_join_positives",
+            "flywheel_model_progressiveAuc",
+            "flywheel_model_modelFreshnessMs",
+            "flywheel_scoringLatencyUs")) {
+      assertTrue(
+          JOB_METRICS.contains(JobMetricNames.OPERATOR_PREFIX + name),
+          name + " is not registered; the job registers " + JOB_METRICS);
+    }
+  }
+
+  @Test
   void aMetricThatDoesNotExistIsCaught() {
-    Set<String> known = known();
-    String good = "max(flink_taskmanager_job_task_operator_model_progressiveAuc)";
-    assertEquals(1, metricsExist(List.of(good), known, "d"));
-    AssertionError e =
-        assertThrows(
-            AssertionError.class,
-            () ->
-                metricsExist(
-                    List.of("max(flink_taskmanager_job_task_operator_model_progressiveAUC)"),
-                    known,
-                    "d"));
-    assertTrue(e.getMessage().contains("progressiveAUC"), e.getMessage());
-    assertThrows(
-        AssertionError.class,
-        () -> metricsExist(List.of("flink_jobmanager_job_lastCheckpointLatency"), known, "d"));
+    String good = "max(flink_taskmanager_job_task_operator_flywheel_model_progressiveAuc)";
+    assertEquals(1, metricsExist(List.of(good), JOB_METRICS, FLINK_NAMES, "d"));
+    for (String bad :
+        List.of(
+            "max(flink_taskmanager_job_task_operator_flywheel_model_progressiveAUC)",
+            // the name before the job moved its metrics under the flywheel group
+            "max(flink_taskmanager_job_task_operator_model_progressiveAuc)",
+            "flink_jobmanager_job_lastCheckpointLatency")) {
+      AssertionError e =
+          assertThrows(
+              AssertionError.class,
+              () -> metricsExist(List.of(bad), JOB_METRICS, FLINK_NAMES, "d"),
+              bad);
+      assertTrue(e.getMessage().contains(bad.replaceAll("^max\\(|\\)$", "")), e.getMessage());
+    }
   }
 }
