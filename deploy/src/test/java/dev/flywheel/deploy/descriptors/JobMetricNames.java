@@ -34,6 +34,20 @@ final class JobMetricNames {
 
   static final String OPERATOR_PREFIX = "flink_taskmanager_job_task_operator_";
 
+  /** The names of the job graph's operators: the {@code operator_name} label of their metrics. */
+  static Set<String> operatorNames() {
+    Set<String> names = new TreeSet<>();
+    JobSettings settings = JobSettings.defaults();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            FlywheelJob.flinkConfiguration(settings));
+    FlywheelJob.addKafkaPipeline(env, settings);
+    for (StreamNode node : env.getStreamGraph().getStreamNodes()) {
+      names.add(node.getOperatorName());
+    }
+    return names;
+  }
+
   /**
    * The registered names, e.g. {@code flink_taskmanager_job_task_operator_flywheel_type_eventsIn}.
    */

@@ -104,7 +104,23 @@ class MonitoringTest {
     return checked;
   }
 
+  private static final Pattern OPERATOR_LABEL = Pattern.compile("operator_name=\"([^\"]*)\"");
+
+  /** Every {@code operator_name} label value the queries use is an operator of the job graph. */
+  static void operatorLabelsExist(List<String> exprs, Set<String> operators, String where) {
+    for (String expr : exprs) {
+      Matcher m = OPERATOR_LABEL.matcher(expr);
+      while (m.find()) {
+        if (!operators.contains(m.group(1))) {
+          throw new AssertionError(
+              where + ": no operator named '" + m.group(1) + "' in the job; it has " + operators);
+        }
+      }
+    }
+  }
+
   private static final Set<String> JOB_METRICS = JobMetricNames.registered();
+  private static final Set<String> OPERATORS = JobMetricNames.operatorNames();
   private static final Set<String> FLINK_NAMES = flinkMetricNames();
 
   @Test
@@ -125,6 +141,7 @@ class MonitoringTest {
     assertTrue(
         metricsExist(exprs, JOB_METRICS, FLINK_NAMES, DASHBOARD) >= exprs.size(),
         "every query checked");
+    operatorLabelsExist(exprs, OPERATORS, DASHBOARD);
     String all = String.join("\n", exprs);
     for (String needed :
         List.of(
@@ -157,6 +174,7 @@ class MonitoringTest {
     assertTrue(
         metricsExist(exprs, JOB_METRICS, FLINK_NAMES, ALERTS) >= rules.size(),
         "every rule checked");
+    operatorLabelsExist(exprs, OPERATORS, ALERTS);
     Map<String, Object> prometheus =
         Repo.yaml(Repo.path("deploy/monitoring/prometheus/prometheus.yml"));
     String ruleFile = Yamls.strings(prometheus, "prometheus.yml", "rule_files").get(0);
@@ -182,6 +200,17 @@ class MonitoringTest {
           JOB_METRICS.contains(JobMetricNames.OPERATOR_PREFIX + name),
           name + " is not registered; the job registers " + JOB_METRICS);
     }
+  }
+
+  @Test
+  void anOperatorLabelThatIsNotAnOperatorOfTheJobIsCaught() {
+    String good = "x{operator_name=\"score\"}";
+    operatorLabelsExist(List.of(good), OPERATORS, "d");
+    AssertionError e =
+        assertThrows(
+            AssertionError.class,
+            () -> operatorLabelsExist(List.of("x{operator_name=\"scorer\"}"), OPERATORS, "d"));
+    assertTrue(e.getMessage().contains("'scorer'"), e.getMessage());
   }
 
   @Test
