@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.Reader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -231,7 +233,7 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--progress-every",
       paramLabel = "N",
-      defaultValue = "100000",
+      defaultValue = "10000",
       description = "Print a progress line every N rows; 0 = never. Default: ${DEFAULT-VALUE}")
   long progressEvery;
 
@@ -386,6 +388,9 @@ public final class ReplayCommand implements Callable<Integer> {
             progressEvery,
             out,
             err);
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    boolean cpuTime = threads.isCurrentThreadCpuTimeSupported();
+    long startCpuNanos = cpuTime ? threads.getCurrentThreadCpuTime() : 0;
     long startNanos = System.nanoTime();
     for (int pass = 1; pass <= passes; pass++) {
       try (CsvReader reader = open()) {
@@ -396,6 +401,18 @@ public final class ReplayCommand implements Callable<Integer> {
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     double perSecond = replay.rowsRead() / Math.max(seconds, 1e-9);
     out.println(replay.badRowSummary());
+    if (cpuTime) {
+      // on a shared machine wall-clock throughput depends on the load; the CPU time of this
+      // thread (which parses, hashes and trains) does much less
+      double cpuSeconds = (threads.getCurrentThreadCpuTime() - startCpuNanos) / 1e9;
+      out.printf(
+          Locale.ROOT,
+          "throughput rows=%d wall_s=%.3f cpu_s=%.3f examples_per_cpu_s=%.0f%n",
+          replay.rowsRead(),
+          seconds,
+          cpuSeconds,
+          replay.rowsRead() / Math.max(cpuSeconds, 1e-9));
+    }
     if (passes > 1) {
       out.printf(
           Locale.ROOT,

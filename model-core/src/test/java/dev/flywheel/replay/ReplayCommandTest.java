@@ -109,6 +109,12 @@ class ReplayCommandTest {
                 + " ignored=[<unnamed #0>, timestamp] binned_numeric=1");
     assertThat(run.out()).filteredOn(l -> l.startsWith("progress rows=")).hasSize(3);
     assertThat(run.out()).contains("bad_rows total=0 field_count=0 numeric=0 label=0");
+    assertThat(run.out())
+        .anyMatch(
+            l ->
+                l.matches(
+                    "throughput rows=6000 wall_s=\\d+\\.\\d{3} cpu_s=\\d+\\.\\d{3}"
+                        + " examples_per_cpu_s=\\d+"));
     Result base = run.result("base_rate");
     Result logistic = run.result("logistic");
     Result model = run.result("model");

@@ -94,7 +94,8 @@ public class DecodeFunction extends ProcessFunction<RawRecord, Event> {
   @Override
   public void processElement(RawRecord record, Context ctx, Collector<Event> out) {
     Event event = decoder.decode(record.value);
-    if (event != null && (modelIds == null || modelIds.contains(event.model))) {
+    if (event != null
+        && (modelIds == null || event.type == EventType.CLICK || modelIds.contains(event.model))) {
       eventsIn[event.type.ordinal()].inc();
       out.collect(event);
       return;

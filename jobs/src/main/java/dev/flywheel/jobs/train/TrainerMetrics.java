@@ -13,7 +13,9 @@ import org.apache.flink.metrics.MetricGroup;
  * flywheel.<name>}, summed or aggregated over the model ids it trains) and per model id ({@code
  * flywheel.model.<id>.<name>}).
  *
- * <p>Progressive metrics count every example scored before it was learned; they live in the subtask
+ * <p>The subtask's {@value #LOG_LOSS} gauge appears with its first trained batch (a subtask that
+ * trains no model id has none, rather than a NaN that would poison the aggregate over subtasks).
+ * Progressive metrics count every example scored before it was learned; they live in the subtask
  * (not in state) and restart at zero after a restore. Gauges read {@code volatile} copies the task
  * thread refreshes, so the reporter thread never touches the accumulators.
  */
@@ -45,6 +47,7 @@ public final class TrainerMetrics {
   private volatile long newestVersion;
   private volatile long newestEventTime;
   private volatile double logLoss = Double.NaN;
+  private boolean logLossRegistered;
 
   TrainerMetrics(MetricGroup operatorGroup) {
     group = operatorGroup.addGroup(GROUP);
@@ -53,7 +56,8 @@ public final class TrainerMetrics {
     batchesSkipped = group.counter(BATCHES_SKIPPED);
     updatesPublished = group.counter(UPDATES_PUBLISHED);
     group.gauge(MODEL_VERSION, (Gauge<Long>) () -> newestVersion);
-    group.gauge(LOG_LOSS, (Gauge<Double>) () -> logLoss);
+    // LOG_LOSS is registered by the first batch: a subtask that trains no model id has none, so
+    // it does not turn the REST API's aggregate over subtasks into NaN.
     group.gauge(FRESHNESS_MS, (Gauge<Long>) () -> freshness(newestEventTime));
   }
 
@@ -103,6 +107,10 @@ public final class TrainerMetrics {
       }
     }
     logLoss = weight > 0 ? weighted / weight : Double.NaN;
+    if (!logLossRegistered && weight > 0) {
+      group.gauge(LOG_LOSS, (Gauge<Double>) () -> logLoss);
+      logLossRegistered = true;
+    }
   }
 
   /** Full refresh after a publication (adds the binned AUCs and calibration). */

@@ -90,11 +90,13 @@ class DecodeFunctionTest {
       h.processElement(raw(Events.EXAMPLE, 0), 1000); // no "model": the default id
       h.processElement(raw(rogue, 1), 1001);
       h.processElement(raw(rogue.replace("rogue-42", "ranker"), 2), 1002);
-      h.processElement(raw(Events.CLICK.replace("{", "{\"model\":\"Default\","), 3), 1003);
+      h.processElement(raw(rogue.replace("rogue-42", "Default"), 3), 1003);
+      // a click's model is not used (the impression's is): never rejected for it
+      h.processElement(raw(Events.CLICK.replace("{", "{\"model\":\"rogue\","), 4), 1004);
 
       assertThat(h.extractOutputValues())
           .extracting(e -> e.model)
-          .containsExactly("default", "ranker");
+          .containsExactly("default", "ranker", "rogue");
       List<DeadLetter> dead =
           h.getSideOutput(DecodeFunction.DEAD_LETTERS).stream()
               .map(StreamRecord::getValue)
@@ -107,6 +109,7 @@ class DecodeFunctionTest {
       assertThat(fn.deadLetters(DlqReason.UNKNOWN_MODEL)).isEqualTo(2);
       assertThat(fn.dlqRecords()).isEqualTo(2);
       assertThat(fn.eventsIn(EventType.EXAMPLE)).isEqualTo(2);
+      assertThat(fn.eventsIn(EventType.CLICK)).isEqualTo(1);
     } finally {
       h.close();
     }
