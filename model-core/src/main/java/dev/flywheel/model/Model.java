@@ -790,35 +790,67 @@ public final class Model {
     uniqueCount = u;
   }
 
-  /** Adds the L2 gradient l2·θ (weights and touched rows) and returns the squared global norm. */
+  /**
+   * Adds the L2 gradient l2·θ (weights and touched rows) and returns the squared global norm. With
+   * l2 = 0 it only sums the squares; the sums use four partial accumulators (a reassociation: the
+   * norm only decides clipping and whether the batch is finite).
+   */
   private double addL2AndNormSquared() {
-    double norm2 = 0.0;
-    for (int k = 0; k < denseValues.length; k++) {
-      double[] g = denseGrads[k];
-      double[] p = denseValues[k];
-      boolean decay = l2 > 0 && denseDecay[k];
-      for (int q = 0; q < g.length; q++) {
-        double gq = decay ? g[q] + l2 * p[q] : g[q];
-        g[q] = gq;
-        norm2 += gq * gq;
+    if (l2 > 0) {
+      for (int k = 0; k < denseValues.length; k++) {
+        if (denseDecay[k]) {
+          // g += l2·θ
+          double[] g = denseGrads[k];
+          double[] p = denseValues[k];
+          for (int q = 0; q < g.length; q++) {
+            g[q] += l2 * p[q];
+          }
+        }
       }
-    }
-    for (int s = 0; s < uniqueCount; s++) {
-      int r = uniqueRows[s];
-      double gw = l2 > 0 ? gradWide[s] + l2 * wide[r] : gradWide[s];
-      gradWide[s] = gw;
-      norm2 += gw * gw;
-      if (deep) {
-        int gOff = s * dim;
-        int eOff = r * dim;
-        for (int j = 0; j < dim; j++) {
-          double ge = l2 > 0 ? gradEmb[gOff + j] + l2 * emb[eOff + j] : gradEmb[gOff + j];
-          gradEmb[gOff + j] = ge;
-          norm2 += ge * ge;
+      for (int s = 0; s < uniqueCount; s++) {
+        int r = uniqueRows[s];
+        gradWide[s] += l2 * wide[r];
+        if (deep) {
+          int gOff = s * dim;
+          int eOff = r * dim;
+          for (int j = 0; j < dim; j++) {
+            gradEmb[gOff + j] += l2 * emb[eOff + j];
+          }
         }
       }
     }
+    double norm2 = 0.0;
+    for (int k = 0; k < denseValues.length; k++) {
+      norm2 += sumOfSquares(denseGrads[k], denseGrads[k].length);
+    }
+    norm2 += sumOfSquares(gradWide, uniqueCount);
+    if (deep) {
+      norm2 += sumOfSquares(gradEmb, uniqueCount * dim);
+    }
     return norm2;
+  }
+
+  /** Σ g[q]² over q in [0, len), in four interleaved partial sums. */
+  private static double sumOfSquares(double[] g, int len) {
+    double s0 = 0.0;
+    double s1 = 0.0;
+    double s2 = 0.0;
+    double s3 = 0.0;
+    int q = 0;
+    for (; q + 3 < len; q += 4) {
+      double g0 = g[q];
+      double g1 = g[q + 1];
+      double g2 = g[q + 2];
+      double g3 = g[q + 3];
+      s0 += g0 * g0;
+      s1 += g1 * g1;
+      s2 += g2 * g2;
+      s3 += g3 * g3;
+    }
+    for (; q < len; q++) {
+      s0 += g[q] * g[q];
+    }
+    return (s0 + s1) + (s2 + s3);
   }
 
   private void releaseRows() {
