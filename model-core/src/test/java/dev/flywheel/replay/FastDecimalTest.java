@@ -125,4 +125,23 @@ class FastDecimalTest {
           .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(s)));
     }
   }
+
+  /**
+   * Exact ties and their neighbours on the corrected path: integers halfway between two doubles
+   * above 2^54 (and one off), written with a ".0" so the parser sees an 18-digit mantissa and
+   * exponent −1. A tie must go to the JDK's round-half-even, not to the first candidate.
+   */
+  @Test
+  void exactTiesAgreeWithParseDoubleBitForBit() {
+    Random random = new Random(19);
+    for (int trial = 0; trial < 100_000; trial++) {
+      long m = (1L << 54) + (long) (random.nextDouble() * (1e17 - (1L << 54)));
+      long d = (long) (double) m;
+      long mid = d + (long) (Math.ulp((double) d) / 2) + (random.nextInt(3) - 1);
+      String s = mid + ".0";
+      assertThat(Double.doubleToRawLongBits(parse(s)))
+          .as(s)
+          .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(s)));
+    }
+  }
 }
