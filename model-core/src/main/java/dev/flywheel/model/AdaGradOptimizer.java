@@ -53,6 +53,16 @@ public final class AdaGradOptimizer implements Optimizer {
       double[] p, double[] acc, int off, double[] g, int goff, int len, double scale) {
     double lr = learningRate;
     double eps = epsilon;
+    if (scale == 1.0) {
+      // the common case (no clipping): 1·g = g exactly, so the product is left out
+      for (int j = 0; j < len; j++) {
+        double gj = g[goff + j];
+        double a = acc[off + j] + gj * gj;
+        acc[off + j] = a;
+        p[off + j] -= lr * gj / (Math.sqrt(a) + eps);
+      }
+      return;
+    }
     for (int j = 0; j < len; j++) {
       double gj = scale * g[goff + j];
       double a = acc[off + j] + gj * gj;

@@ -83,4 +83,65 @@ class FastDecimalTest {
       assertThat(parse(s)).as(s).isEqualTo(d);
     }
   }
+
+  /**
+   * The corrected path (mantissas of 2^53 up to 18 digits, exponent within ±22) against the JDK,
+   * bit for bit: random long mantissas, and decimals rounded from the exact midpoints between
+   * neighbouring doubles (the near ties where a wrong correction would show).
+   */
+  @Test
+  void longMantissasAgreeWithParseDoubleBitForBit() {
+    Random random = new Random(17);
+    for (int trial = 0; trial < 300_000; trial++) {
+      int digits = 16 + random.nextInt(3);
+      StringBuilder sb = new StringBuilder();
+      sb.append((char) ('1' + random.nextInt(9)));
+      for (int i = 1; i < digits; i++) {
+        sb.append((char) ('0' + random.nextInt(10)));
+      }
+      int e = random.nextInt(45) - 22;
+      String s = sb + "e" + e;
+      int shape = random.nextInt(3);
+      if (shape == 1) {
+        int point = 1 + random.nextInt(digits - 1);
+        s = sb.substring(0, point) + "." + sb.substring(point);
+      } else if (shape == 2) {
+        s = "0." + "0".repeat(random.nextInt(3)) + sb;
+      }
+      assertThat(Double.doubleToRawLongBits(parse(s)))
+          .as(s)
+          .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(s)));
+    }
+    for (int trial = 0; trial < 100_000; trial++) {
+      double d = random.nextDouble() * Math.pow(10, random.nextInt(20) - 10);
+      java.math.BigDecimal mid =
+          new java.math.BigDecimal(d)
+              .add(new java.math.BigDecimal(Math.nextUp(d)))
+              .divide(java.math.BigDecimal.valueOf(2));
+      String s =
+          mid.round(new java.math.MathContext(16 + random.nextInt(3))).toString().replace("E", "e");
+      assertThat(Double.doubleToRawLongBits(parse(s)))
+          .as(s)
+          .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(s)));
+    }
+  }
+
+  /**
+   * Exact ties and their neighbours on the corrected path: integers halfway between two doubles
+   * above 2^54 (and one off), written with a ".0" so the parser sees an 18-digit mantissa and
+   * exponent −1. A tie must go to the JDK's round-half-even, not to the first candidate.
+   */
+  @Test
+  void exactTiesAgreeWithParseDoubleBitForBit() {
+    Random random = new Random(19);
+    for (int trial = 0; trial < 100_000; trial++) {
+      long m = (1L << 54) + (long) (random.nextDouble() * (1e17 - (1L << 54)));
+      long d = (long) (double) m;
+      long mid = d + (long) (Math.ulp((double) d) / 2) + (random.nextInt(3) - 1);
+      String s = mid + ".0";
+      assertThat(Double.doubleToRawLongBits(parse(s)))
+          .as(s)
+          .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(s)));
+    }
+  }
 }
