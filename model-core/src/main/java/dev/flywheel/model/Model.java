@@ -3,6 +3,7 @@ package dev.flywheel.model;
 import java.util.Arrays;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * A wide-and-deep model over hashed sparse features, trained online in mini-batches.
@@ -627,7 +628,7 @@ public final class Model {
       int w = widths[l];
       act[l].reshape(n, w);
       // A_l = A_(l−1) · W_l
-      multiply(act[l - 1].data, n, widths[l - 1], weights[l].data, w, act[l].data);
+      CommonOps_DDRM.mult(act[l - 1], weights[l], act[l]);
       // A_l = relu(A_l + c_l)
       double[] a = act[l].data;
       double[] c = layerBias[l];
@@ -649,83 +650,6 @@ public final class Model {
         s += a[off + j] * out[j];
       }
       z[i] += s;
-    }
-  }
-
-  /**
-   * C = A · B for row-major A (n × m, m ≥ 1), B (m × cols), C (n × cols): each C[i][j] is summed
-   * over k in ascending order starting from A[i][0]·B[0][j], the same floating-point sums as EJML's
-   * {@code mult_reorder} (so scores keep their bits). A zero A[i][k] (a ReLU output) is skipped:
-   * adding its ±0 products changes no sum, since B is finite.
-   */
-  private static void multiply(double[] a, int n, int m, double[] b, int cols, double[] c) {
-    for (int i = 0; i < n; i++) {
-      int aOff = i * m;
-      int cOff = i * cols;
-      double a0 = a[aOff];
-      for (int j = 0; j < cols; j++) {
-        c[cOff + j] = a0 * b[j];
-      }
-      for (int k = 1; k < m; k++) {
-        double ak = a[aOff + k];
-        if (ak != 0.0) {
-          int bOff = k * cols;
-          for (int j = 0; j < cols; j++) {
-            c[cOff + j] += ak * b[bOff + j];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * C = Aᵀ · B for row-major A (n × m, n ≥ 1), B (n × cols), C (m × cols): each C[k][j] is summed
-   * over the batch rows i in ascending order (as EJML's {@code multTransA_reorder}); rows of zero
-   * A[i][k] are skipped (their products are ±0).
-   */
-  private static void multiplyTransA(double[] a, int n, int m, double[] b, int cols, double[] c) {
-    for (int k = 0; k < m; k++) {
-      double ak = a[k];
-      int cOff = k * cols;
-      if (ak != 0.0) {
-        for (int j = 0; j < cols; j++) {
-          c[cOff + j] = ak * b[j];
-        }
-      } else {
-        Arrays.fill(c, cOff, cOff + cols, 0.0);
-      }
-    }
-    for (int i = 1; i < n; i++) {
-      int aOff = i * m;
-      int bOff = i * cols;
-      for (int k = 0; k < m; k++) {
-        double ak = a[aOff + k];
-        if (ak != 0.0) {
-          int cOff = k * cols;
-          for (int j = 0; j < cols; j++) {
-            c[cOff + j] += ak * b[bOff + j];
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * C = A · Bᵀ for row-major A (n × cols), B (m × cols), C (n × m): each C[i][k] is the dot product
-   * of row i of A and row k of B, summed over j in ascending order (as EJML's {@code multTransB}).
-   */
-  private static void multiplyTransB(double[] a, int n, int cols, double[] b, int m, double[] c) {
-    for (int i = 0; i < n; i++) {
-      int aOff = i * cols;
-      int cOff = i * m;
-      for (int k = 0; k < m; k++) {
-        int bOff = k * cols;
-        double total = 0.0;
-        for (int j = 0; j < cols; j++) {
-          total += a[aOff + j] * b[bOff + j];
-        }
-        c[cOff + k] = total;
-      }
     }
   }
 
@@ -797,8 +721,7 @@ public final class Model {
       }
       for (int l = layers; l >= 1; l--) {
         // dW_l = A_(l−1)ᵀ · dZ_l
-        multiplyTransA(
-            act[l - 1].data, n, widths[l - 1], dAct[l].data, widths[l], gradWeights[l].data);
+        CommonOps_DDRM.multTransA(act[l - 1], dAct[l], gradWeights[l]);
         // dc_l = Σ_i dZ_l[i]
         double[] gc = gradLayerBias[l];
         Arrays.fill(gc, 0.0);
@@ -812,8 +735,7 @@ public final class Model {
         }
         // dA_(l−1) = dZ_l · W_lᵀ
         dAct[l - 1].reshape(n, widths[l - 1]);
-        multiplyTransB(
-            dAct[l].data, n, widths[l], weights[l].data, widths[l - 1], dAct[l - 1].data);
+        CommonOps_DDRM.multTransB(dAct[l], weights[l], dAct[l - 1]);
         if (l - 1 >= 1) {
           // dZ_(l−1) = dA_(l−1) ⊙ relu'(A_(l−1))
           double[] dp = dAct[l - 1].data;
