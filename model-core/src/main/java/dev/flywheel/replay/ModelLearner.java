@@ -9,13 +9,12 @@ final class ModelLearner implements Learner {
   private final Model model;
 
   /**
-   * @param initialBias the starting value of the output bias b (the model initialises it to 0); for
-   *     the logistic loss {@code logit(r)} starts the model at rate r
+   * @param initialPrediction what the untrained model predicts ({@link Model#startAt}): a rate in
+   *     (0, 1) for the logistic loss, a value for the squared loss
    */
-  ModelLearner(ModelConfig config, double initialBias) {
+  ModelLearner(ModelConfig config, double initialPrediction) {
     this.model = new Model(config);
-    // block 0 of the state is the output bias b; we own this model and nothing uses it yet
-    model.state().values(0)[0] = initialBias;
+    model.startAt(initialPrediction);
   }
 
   @Override

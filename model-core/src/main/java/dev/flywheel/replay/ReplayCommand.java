@@ -371,18 +371,15 @@ public final class ReplayCommand implements Callable<Integer> {
     out.println(schema.describe());
     out.println("model " + modelConfig);
 
-    double initialBias =
-        loss == ModelConfig.LossType.LOGISTIC
-            ? Math.log(initialRate / (1 - initialRate))
-            : initialMean;
+    double initialPrediction = loss == ModelConfig.LossType.LOGISTIC ? initialRate : initialMean;
     FeatureHasher hasher = new FeatureHasher(hashBits, modelConfig.hashSeed());
     RowEncoder encoder =
         new RowEncoder(schema, hasher, loss == ModelConfig.LossType.LOGISTIC, crossBins);
     Replay replay =
         new Replay(
             encoder,
-            new ModelLearner(logisticConfig, initialBias),
-            new ModelLearner(modelConfig, initialBias),
+            new ModelLearner(logisticConfig, initialPrediction),
+            new ModelLearner(modelConfig, initialPrediction),
             batchSize,
             window,
             progressEvery,

@@ -317,6 +317,14 @@ public final class FlywheelOptions {
           "Gradient clipping: the batch gradient's global L2 norm is capped at this; 0 turns"
               + " clipping off.");
 
+  public static final ConfigOption<Double> MODEL_INITIAL_PREDICTION =
+      option(
+          key("flywheel.model.initial-prediction").doubleType().defaultValue(0.01),
+          "What a new, untrained model predicts before it has learned anything (its output bias):"
+              + " with LOGISTIC loss a rate in (0, 1), a prior for the click rate (0.5 would be"
+              + " uninformed, and costly on streams with rare positives); with SQUARED loss any"
+              + " finite value.");
+
   // ---------------------------------------------------------------- runtime
 
   public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =

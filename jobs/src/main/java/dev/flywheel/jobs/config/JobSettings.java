@@ -4,6 +4,7 @@ import static dev.flywheel.jobs.config.FlywheelOptions.*;
 
 import dev.flywheel.jobs.events.DecoderConfig;
 import dev.flywheel.jobs.events.EventDecoder;
+import dev.flywheel.model.Model;
 import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.features.FeatureHasher;
 import java.io.Serializable;
@@ -84,6 +85,8 @@ public final class JobSettings implements Serializable {
   private final double clip;
 
   /** Not serializable: rebuilt from the fields above after deserialization. */
+  private final double initialPrediction;
+
   private transient ModelConfig modelConfig;
 
   private final Duration checkpointInterval;
@@ -174,6 +177,17 @@ public final class JobSettings implements Serializable {
     momentum = doubleIn(c, MODEL_MOMENTUM, 0, true, 0.999);
     l2 = doubleIn(c, MODEL_L2, 0, true, 1);
     clip = doubleIn(c, MODEL_CLIP, 0, true, 1e6);
+    initialPrediction = read(c, MODEL_INITIAL_PREDICTION);
+    if (loss == ModelConfig.LossType.LOGISTIC
+        ? !(initialPrediction > 0 && initialPrediction < 1)
+        : !Double.isFinite(initialPrediction)) {
+      throw new IllegalArgumentException(
+          MODEL_INITIAL_PREDICTION.key()
+              + (loss == ModelConfig.LossType.LOGISTIC
+                  ? " must be in (0, 1) with LOGISTIC loss, got "
+                  : " must be finite, got ")
+              + initialPrediction);
+    }
 
     // model-core validates the combination (e.g. a table that fits one array) once more
     try {
@@ -421,6 +435,21 @@ public final class JobSettings implements Serializable {
       modelConfig = buildModelConfig(); // valid: it was built once when the settings were parsed
     }
     return modelConfig;
+  }
+
+  /**
+   * A new, untrained model of this job: {@link #modelConfig()} started at {@code
+   * flywheel.model.initial-prediction}. The trainer and the scorer both start from it, so a scorer
+   * that has not received a model yet predicts what the trainer's version 0 would.
+   */
+  public Model newModel() {
+    Model model = new Model(modelConfig());
+    model.startAt(initialPrediction);
+    return model;
+  }
+
+  public double initialPrediction() {
+    return initialPrediction;
   }
 
   /** The feature hasher every decoder of this job uses. */

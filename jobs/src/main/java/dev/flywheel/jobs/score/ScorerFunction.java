@@ -119,7 +119,7 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     ScorerMetrics.Served served = metrics.served(event.model);
     if (model == null) {
       if (fresh == null) {
-        fresh = new Model(settings.modelConfig());
+        fresh = settings.newModel();
       }
       model = fresh;
     } else if (served.version != model.version()) {

@@ -205,7 +205,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       throws Exception {
     Model model = modelState.value();
     if (model == null) {
-      model = new Model(config);
+      model = settings.newModel();
     }
     batch.clear();
     long newest = progress.newestEventTime;

@@ -113,6 +113,9 @@ class JobSettingsTest {
         "flywheel.model.learning-rate|0|flywheel.model.learning-rate must be in (0.0, 10.0], got 0.0",
         "flywheel.model.learning-rate|NaN|flywheel.model.learning-rate must be in",
         "flywheel.model.l2|-1|flywheel.model.l2 must be in [0.0, 1.0], got -1.0",
+        "flywheel.model.initial-prediction|0|flywheel.model.initial-prediction must be in (0, 1) with LOGISTIC loss, got 0.0",
+        "flywheel.model.initial-prediction|1.5|flywheel.model.initial-prediction must be in (0, 1) with LOGISTIC loss, got 1.5",
+        "flywheel.model.initial-prediction|NaN|flywheel.model.initial-prediction must be in (0, 1)",
         "flywheel.model.clip|-0.5|flywheel.model.clip must be in",
         "flywheel.model.embedding-dim|0|flywheel.model.embedding-dim must be in [1, 1024]",
         "flywheel.model.hash-seed|x|flywheel.model.hash-seed could not be read",
@@ -240,5 +243,21 @@ class JobSettingsTest {
         .contains("--flywheel.join.attribution-window  <Duration>  default: 10 min")
         .contains("--flywheel.kafka.delivery-guarantee  <AT_LEAST_ONCE|EXACTLY_ONCE|NONE>")
         .contains("--flywheel.kafka.properties.<property>");
+  }
+
+  @Test
+  void newModelStartsAtTheInitialPrediction() {
+    dev.flywheel.model.SparseBatch empty = new dev.flywheel.model.SparseBatch(1, 1);
+    empty.endExample(0);
+    double[] out = new double[1];
+
+    JobSettings.defaults().newModel().score(empty, out);
+    assertThat(out[0]).isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-12));
+
+    JobSettings squared =
+        JobSettings.fromArgs(
+            "--flywheel.model.loss", "SQUARED", "--flywheel.model.initial-prediction", "2.5");
+    squared.newModel().score(empty, out);
+    assertThat(out[0]).isEqualTo(2.5);
   }
 }

@@ -159,7 +159,7 @@ class ScorerFunctionTest {
     assertThat(p.modelVersion).isZero();
     assertThat(p.type).isEqualTo(EventType.EXAMPLE);
     assertThat(p.id).isEqualTo("e1");
-    assertThat(p.score).isEqualTo(score(new Model(SETTINGS.modelConfig()), e));
+    assertThat(p.score).isEqualTo(score(SETTINGS.newModel(), e));
     h.close();
   }
 
