@@ -1,0 +1,176 @@
+package dev.flywheel.deploy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Samples a running job's metrics through the REST API and formats the runner's progress line:
+ * events read (and the rate since the previous sample), then the pipeline's metrics (examples
+ * trained, model version, log loss, DLQ count) or "-" while a job does not report them.
+ */
+public final class ProgressReporter {
+  private final FlinkRestClient rest;
+  private final String jobId;
+  private final ProgressMetrics metrics;
+  private Sample previous;
+
+  /**
+   * One reading of the metrics; a value is empty when no metric matched.
+   *
+   * @param nanos {@link System#nanoTime()} when taken
+   * @param state the job's state, or {@code UNREACHABLE} when the REST API did not answer
+   */
+  public record Sample(
+      long nanos,
+      String state,
+      OptionalDouble eventsIn,
+      OptionalDouble examplesTrained,
+      OptionalDouble modelVersion,
+      OptionalDouble logLoss,
+      OptionalDouble dlqRecords) {}
+
+  /** Reads {@code metrics} of job {@code jobId} through {@code rest}. */
+  public ProgressReporter(FlinkRestClient rest, String jobId, ProgressMetrics metrics) {
+    this.rest = rest;
+    this.jobId = jobId;
+    this.metrics = metrics;
+  }
+
+  /** Takes a sample; never throws (an unreachable API gives state UNREACHABLE, no values). */
+  public Sample sample() {
+    long now = System.nanoTime();
+    OptionalDouble none = OptionalDouble.empty();
+    try {
+      String state = rest.jobState(jobId);
+      List<String> wanted =
+          List.of(
+              metrics.eventsIn(),
+              metrics.examplesTrained(),
+              metrics.modelVersion(),
+              metrics.logLoss(),
+              metrics.dlqRecords());
+      List<List<FlinkRestClient.Aggregate>> found = new ArrayList<>();
+      for (int i = 0; i < wanted.size(); i++) {
+        found.add(new ArrayList<>());
+      }
+      for (FlinkRestClient.Vertex vertex : rest.vertices(jobId)) {
+        List<String> ids = rest.metricIds(jobId, vertex.id());
+        List<String> matched = new ArrayList<>();
+        for (String id : ids) {
+          for (String pattern : wanted) {
+            if (ProgressMetrics.matches(pattern, id)) {
+              matched.add(id);
+              break;
+            }
+          }
+        }
+        Map<String, FlinkRestClient.Aggregate> values =
+            rest.aggregates(jobId, vertex.id(), matched);
+        for (Map.Entry<String, FlinkRestClient.Aggregate> e : values.entrySet()) {
+          for (int i = 0; i < wanted.size(); i++) {
+            if (ProgressMetrics.matches(wanted.get(i), e.getKey())) {
+              found.get(i).add(e.getValue());
+            }
+          }
+        }
+      }
+      return new Sample(
+          now,
+          state,
+          combine(found.get(0), FlinkRestClient.Aggregate::sum, false),
+          combine(found.get(1), FlinkRestClient.Aggregate::sum, false),
+          combine(found.get(2), FlinkRestClient.Aggregate::max, true),
+          average(found.get(3)),
+          combine(found.get(4), FlinkRestClient.Aggregate::sum, false));
+    } catch (IOException e) {
+      return new Sample(now, "UNREACHABLE", none, none, none, none, none);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Sample(now, "INTERRUPTED", none, none, none, none, none);
+    }
+  }
+
+  /** Takes a sample and formats it against the previous one. */
+  public String nextLine(Duration elapsed) {
+    Sample current = sample();
+    String line = format(previous, current, elapsed);
+    previous = current;
+    return line;
+  }
+
+  /** The progress line for {@code current}; the rate needs a {@code previous} sample. */
+  public static String format(Sample previous, Sample current, Duration elapsed) {
+    StringBuilder line = new StringBuilder();
+    long seconds = elapsed.toSeconds();
+    line.append(
+        String.format(
+            Locale.ROOT,
+            "[%d:%02d:%02d] %-9s",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60,
+            current.state()));
+    line.append(" events ").append(count(current.eventsIn()));
+    if (previous != null
+        && previous.eventsIn().isPresent()
+        && current.eventsIn().isPresent()
+        && current.nanos() > previous.nanos()) {
+      double perSecond =
+          (current.eventsIn().getAsDouble() - previous.eventsIn().getAsDouble())
+              * 1e9
+              / (current.nanos() - previous.nanos());
+      line.append(String.format(Locale.ROOT, " (%,.0f/s)", Math.max(0, perSecond)));
+    } else {
+      line.append(" (-/s)");
+    }
+    line.append(" | trained ").append(count(current.examplesTrained()));
+    line.append(" | model v").append(count(current.modelVersion()));
+    line.append(" | log loss ")
+        .append(
+            current.logLoss().isPresent()
+                ? String.format(Locale.ROOT, "%.4f", current.logLoss().getAsDouble())
+                : "-");
+    line.append(" | DLQ ").append(count(current.dlqRecords()));
+    return line.toString();
+  }
+
+  private static String count(OptionalDouble value) {
+    return value.isPresent() ? String.format(Locale.ROOT, "%,d", (long) value.getAsDouble()) : "-";
+  }
+
+  private static OptionalDouble combine(
+      List<FlinkRestClient.Aggregate> values,
+      ToDoubleFunction<FlinkRestClient.Aggregate> field,
+      boolean max) {
+    if (values.isEmpty()) {
+      return OptionalDouble.empty();
+    }
+    double result = max ? Double.NEGATIVE_INFINITY : 0;
+    for (FlinkRestClient.Aggregate value : values) {
+      double v = field.applyAsDouble(value);
+      if (Double.isNaN(v)) {
+        continue;
+      }
+      result = max ? Math.max(result, v) : result + v;
+    }
+    return Double.isInfinite(result) ? OptionalDouble.empty() : OptionalDouble.of(result);
+  }
+
+  private static OptionalDouble average(List<FlinkRestClient.Aggregate> values) {
+    double sum = 0;
+    int n = 0;
+    for (FlinkRestClient.Aggregate value : values) {
+      if (!Double.isNaN(value.avg())) {
+        sum += value.avg();
+        n++;
+      }
+    }
+    return n == 0 ? OptionalDouble.empty() : OptionalDouble.of(sum / n);
+  }
+}

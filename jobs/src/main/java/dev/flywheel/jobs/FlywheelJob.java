@@ -1,0 +1,242 @@
+package dev.flywheel.jobs;
+
+import dev.flywheel.jobs.config.FlywheelOptions;
+import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.events.DeadLetter;
+import dev.flywheel.jobs.events.DeadLetterJson;
+import dev.flywheel.jobs.events.DecodeFunction;
+import dev.flywheel.jobs.events.Event;
+import dev.flywheel.jobs.events.EventType;
+import dev.flywheel.jobs.events.EventWatermarks;
+import dev.flywheel.jobs.events.LabeledExample;
+import dev.flywheel.jobs.events.Prediction;
+import dev.flywheel.jobs.events.PredictionJson;
+import dev.flywheel.jobs.events.RawRecord;
+import dev.flywheel.jobs.events.RawRecordDeserializer;
+import dev.flywheel.jobs.join.ImpressionIdSelector;
+import dev.flywheel.jobs.join.LabelJoinFunction;
+import dev.flywheel.jobs.score.ScorerFunction;
+import dev.flywheel.jobs.train.TrainerFunction;
+import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.jobs.updates.ModelUpdateSchemas;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The Flywheel job: decode → label join → train → publish model updates → score with the freshest
+ * model. See docs/pipeline.md for the graph, state, timers and metrics.
+ *
+ * <p>{@link #build} is the whole pipeline as one pure method over an input stream (tests feed it
+ * in-memory records); {@link #addKafkaPipeline} wires it between the Kafka source and sinks; {@link
+ * #flinkConfiguration} is the Flink configuration the job needs (generic types off, checkpointing);
+ * {@link #main} does all three.
+ */
+public final class FlywheelJob {
+  /** Stable operator uids: changing one orphans its state in existing savepoints. */
+  public static final String UID_SOURCE = "events-source";
+
+  public static final String UID_DECODE = "decode";
+  public static final String UID_EVENT_TIME = "event-time";
+  public static final String UID_LABEL_JOIN = "label-join";
+  public static final String UID_EXAMPLES = "example-events";
+  public static final String UID_TRAINER = "trainer";
+  public static final String UID_SCORER = "scorer";
+  public static final String UID_PREDICTIONS_SINK = "predictions-sink";
+  public static final String UID_MODEL_UPDATES_SINK = "model-updates-sink";
+  public static final String UID_DLQ_SINK = "dlq-sink";
+
+  /** Job name shown on the dashboard. */
+  public static final String JOB_NAME = "flywheel";
+
+  private FlywheelJob() {}
+
+  /** The pipeline's three outputs. */
+  public record Outputs(
+      DataStream<Prediction> predictions,
+      DataStream<ModelUpdate> modelUpdates,
+      DataStream<DeadLetter> deadLetters) {}
+
+  /**
+   * The whole pipeline, without sources or sinks.
+   *
+   * @param raw records as read from the events topic (in any order; event time comes from the
+   *     decoded events' {@code ts})
+   * @param settings validated job settings
+   * @return predictions (one per request, impression and example), chunked model updates and dead
+   *     letters (one per record that broke the event contract)
+   */
+  public static Outputs build(DataStream<RawRecord> raw, JobSettings settings) {
+    SingleOutputStreamOperator<Event> decoded =
+        raw.process(DecodeFunction.of(settings))
+            .returns(TypeInformation.of(Event.class))
+            .uid(UID_DECODE)
+            .name("decode and validate");
+    DataStream<DeadLetter> deadLetters = decoded.getSideOutput(DecodeFunction.DEAD_LETTERS);
+
+    DataStream<Event> events =
+        decoded
+            .assignTimestampsAndWatermarks(EventWatermarks.strategy(settings))
+            .uid(UID_EVENT_TIME)
+            .name("event time");
+
+    DataStream<LabeledExample> joined =
+        events
+            .filter(LabelJoinFunction::isJoinInput)
+            .name("impressions and clicks")
+            .keyBy(new ImpressionIdSelector(), Types.STRING)
+            .process(LabelJoinFunction.of(settings))
+            .returns(TypeInformation.of(LabeledExample.class))
+            .uid(UID_LABEL_JOIN)
+            .name("label join");
+
+    DataStream<LabeledExample> direct =
+        events
+            .filter(e -> e.type == EventType.EXAMPLE)
+            .name("example events")
+            .map(LabeledExample::fromExampleEvent)
+            .returns(TypeInformation.of(LabeledExample.class))
+            .uid(UID_EXAMPLES)
+            .name("examples to labelled examples");
+
+    SingleOutputStreamOperator<ModelUpdate> updates =
+        joined
+            .union(direct)
+            .keyBy(x -> x.model, Types.STRING)
+            .process(new TrainerFunction(settings))
+            .returns(TypeInformation.of(ModelUpdate.class))
+            .uid(UID_TRAINER)
+            .name("train");
+
+    BroadcastStream<ModelUpdate> broadcastUpdates =
+        updates.broadcast(ScorerFunction.MODELS, ScorerFunction.SERVED, ScorerFunction.PENDING);
+    DataStream<Prediction> predictions =
+        events
+            .filter(e -> e.type != EventType.CLICK)
+            .name("requests, impressions, examples")
+            .connect(broadcastUpdates)
+            .process(new ScorerFunction(settings))
+            .returns(TypeInformation.of(Prediction.class))
+            .uid(UID_SCORER)
+            .name("score");
+
+    return new Outputs(predictions, updates, deadLetters);
+  }
+
+  /**
+   * The Flink configuration the job relies on: generic types disabled (a Kryo fallback fails at
+   * submission), checkpointing at the configured interval, exactly-once checkpoints, the configured
+   * parallelism, and every non-{@code flywheel.} key given on the command line.
+   */
+  public static Configuration flinkConfiguration(JobSettings settings) {
+    Configuration c = new Configuration();
+    settings.flinkProperties().forEach(c::setString);
+    c.set(PipelineOptions.GENERIC_TYPES, false);
+    c.set(PipelineOptions.NAME, JOB_NAME);
+    c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
+    c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+    if (settings.parallelism() > 0) {
+      c.set(CoreOptions.DEFAULT_PARALLELISM, settings.parallelism());
+    }
+    return c;
+  }
+
+  /**
+   * Adds the Kafka source, {@link #build the pipeline} and the three Kafka sinks to {@code env}.
+   * The environment should have been created with {@link #flinkConfiguration}.
+   */
+  public static Outputs addKafkaPipeline(StreamExecutionEnvironment env, JobSettings settings) {
+    KafkaSource<RawRecord> source =
+        KafkaSource.<RawRecord>builder()
+            .setProperties(settings.kafkaClientProperties())
+            .setBootstrapServers(settings.bootstrapServers())
+            .setGroupId(settings.groupId())
+            .setTopics(settings.eventsTopic())
+            .setStartingOffsets(settings.startingOffsetsInitializer())
+            .setDeserializer(new RawRecordDeserializer())
+            .build();
+    // Event time is the JSON "ts", known only after decoding: build() assigns watermarks there.
+    DataStream<RawRecord> raw =
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "events")
+            .uid(UID_SOURCE)
+            .name("events source");
+    Outputs out = build(raw, settings);
+
+    out.predictions()
+        .sinkTo(
+            sink(
+                settings,
+                "predictions",
+                KafkaRecordSerializationSchema.<Prediction>builder()
+                    .setTopic(settings.predictionsTopic())
+                    .setKeySerializationSchema(PredictionJson.keySchema())
+                    .setValueSerializationSchema(new PredictionJson())
+                    .build()))
+        .uid(UID_PREDICTIONS_SINK)
+        .name("predictions sink");
+    out.modelUpdates()
+        .sinkTo(
+            sink(
+                settings,
+                "model-updates",
+                KafkaRecordSerializationSchema.<ModelUpdate>builder()
+                    .setTopic(settings.modelUpdatesTopic())
+                    .setKeySerializationSchema(new ModelUpdateSchemas.Key())
+                    .setValueSerializationSchema(new ModelUpdateSchemas.Value())
+                    .build()))
+        .uid(UID_MODEL_UPDATES_SINK)
+        .name("model updates sink");
+    out.deadLetters()
+        .sinkTo(
+            sink(
+                settings,
+                "dlq",
+                KafkaRecordSerializationSchema.<DeadLetter>builder()
+                    .setTopic(settings.dlqTopic())
+                    .setValueSerializationSchema(new DeadLetterJson())
+                    .build()))
+        .uid(UID_DLQ_SINK)
+        .name("dead letter sink");
+    return out;
+  }
+
+  /** Prints the options ({@code --help}) or runs the job with {@code --key value} options. */
+  public static void main(String[] args) throws Exception {
+    if (JobSettings.wantsHelp(args)) {
+      System.out.println(FlywheelOptions.helpText());
+      return;
+    }
+    JobSettings settings = JobSettings.fromArgs(args);
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(settings));
+    addKafkaPipeline(env, settings);
+    env.execute(JOB_NAME);
+  }
+
+  private static <T> KafkaSink<T> sink(
+      JobSettings settings, String name, KafkaRecordSerializationSchema<T> schema) {
+    Properties producer = settings.kafkaClientProperties();
+    producer.setProperty(
+        "transaction.timeout.ms", Long.toString(settings.transactionTimeout().toMillis()));
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(settings.bootstrapServers())
+        .setKafkaProducerConfig(producer)
+        .setRecordSerializer(schema)
+        .setDeliveryGuarantee(settings.deliveryGuarantee())
+        .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name)
+        .build();
+  }
+}

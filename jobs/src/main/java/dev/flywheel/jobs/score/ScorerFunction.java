@@ -1,0 +1,224 @@
+package dev.flywheel.jobs.score;
+
+import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.events.Event;
+import dev.flywheel.jobs.events.EventType;
+import dev.flywheel.jobs.events.Prediction;
+import dev.flywheel.jobs.train.ModelSerializer;
+import dev.flywheel.jobs.updates.ChunkAssembler;
+import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.model.Model;
+import dev.flywheel.model.SparseBatch;
+import dev.flywheel.model.io.ModelCodec;
+import dev.flywheel.model.io.ModelFormatException;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The scorer: requests, impressions and examples on the main input, {@link ModelUpdate} chunks on
+ * the broadcast input; every prediction carries the version of the model that made it.
+ *
+ * <h2>Broadcast state</h2>
+ *
+ * Every parallel instance receives every chunk in the same order per model id and applies it the
+ * same way, so all instances hold the same state:
+ *
+ * <ul>
+ *   <li>{@link #MODELS}: the model served per model id ({@link ModelSerializer}), so a restart
+ *       scores with the restored model, never a blank one;
+ *   <li>{@link #SERVED}: the header (versions, newest event time; no bytes) of the publication each
+ *       model came from, for the freshness gauge;
+ *   <li>{@link #PENDING}: the chunks of each incomplete publication, so a checkpoint taken between
+ *       two chunks of one publication loses neither.
+ * </ul>
+ *
+ * <h2>Updates</h2>
+ *
+ * A snapshot replaces the served model. A delta applies only when its base version equals the
+ * served version; otherwise (a missed or dropped publication) it is ignored and counted, and so is
+ * every delta after it until the next snapshot. A publication that fails to decode is counted and
+ * ignored. A model id that no publication has named yet is scored with the configuration's freshly
+ * initialised model (version 0), shared by all such ids.
+ *
+ * <h2>Records</h2>
+ *
+ * A request yields one prediction with its candidates ranked by descending score; an impression or
+ * an example yields one prediction with its score; clicks are ignored and counted. Scoring reuses
+ * one {@link SparseBatch} and score buffer: per record only the emitted {@link Prediction} (and a
+ * request's ranked arrays) are allocated.
+ */
+public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate, Prediction> {
+  private static final long serialVersionUID = 1L;
+
+  /** Served model per model id. */
+  public static final MapStateDescriptor<String, Model> MODELS =
+      new MapStateDescriptor<>(
+          "served-models", StringSerializer.INSTANCE, ModelSerializer.INSTANCE);
+
+  /** Header of the publication each served model came from ({@code bytes} null). */
+  public static final MapStateDescriptor<String, ModelUpdate> SERVED =
+      new MapStateDescriptor<>(
+          "served-publications", Types.STRING, TypeInformation.of(ModelUpdate.class));
+
+  /** Chunks of the incomplete publication per model id, in index order. */
+  public static final MapStateDescriptor<String, List<ModelUpdate>> PENDING =
+      new MapStateDescriptor<>(
+          "pending-chunks", Types.STRING, Types.LIST(TypeInformation.of(ModelUpdate.class)));
+
+  /** Largest publication accepted: a model of 2^28 rows is far beyond this job's options. */
+  public static final int MAX_PAYLOAD_BYTES = Integer.MAX_VALUE - 64;
+
+  private final JobSettings settings;
+
+  /** The version-0 model for ids no publication named yet; created on first use. */
+  private transient Model fresh;
+
+  private transient SparseBatch batch;
+  private transient double[] scores;
+  private transient Ranking ranking;
+  private transient ChunkAssembler assembler;
+  private transient ScorerMetrics metrics;
+
+  /**
+   * @param settings the model configuration (for the version-0 model)
+   */
+  public ScorerFunction(JobSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    batch = new SparseBatch(16, 32);
+    scores = new double[16];
+    ranking = new Ranking();
+    metrics = new ScorerMetrics(getRuntimeContext().getMetricGroup());
+  }
+
+  /** This subtask's metrics (for tests). */
+  ScorerMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public void processElement(Event event, ReadOnlyContext ctx, Collector<Prediction> out)
+      throws Exception {
+    if (event.type == EventType.CLICK) {
+      metrics.eventsIgnored.inc();
+      return;
+    }
+    long start = System.nanoTime();
+    Model model = ctx.getBroadcastState(MODELS).get(event.model);
+    ScorerMetrics.Served served = metrics.served(event.model);
+    if (model == null) {
+      if (fresh == null) {
+        fresh = new Model(settings.modelConfig());
+      }
+      model = fresh;
+    } else if (served.version != model.version()) {
+      ModelUpdate header = ctx.getBroadcastState(SERVED).get(event.model);
+      served.newestEventTime = header == null ? 0 : header.newestEventTime;
+    }
+    metrics.serving(served, model.version());
+
+    Prediction p = new Prediction();
+    p.type = event.type;
+    p.model = event.model;
+    p.modelVersion = model.version();
+    p.requestId = event.requestId;
+    p.impressionId = event.impressionId;
+    p.id = event.id;
+    p.itemId = event.itemId;
+    p.eventTs = event.ts;
+    p.scoredAt = ctx.currentProcessingTime();
+    batch.clear();
+    if (event.type == EventType.REQUEST) {
+      int n = event.candidateCount();
+      for (int k = 0; k < n; k++) {
+        event.addCandidateFeatures(batch, k);
+        batch.endExample(0);
+      }
+      score(model, n);
+      int[] order = ranking.rank(scores, n);
+      p.rankedItemIds = new String[n];
+      p.rankedScores = new double[n];
+      for (int r = 0; r < n; r++) {
+        p.rankedItemIds[r] = event.candidateItemIds[order[r]];
+        p.rankedScores[r] = scores[order[r]];
+      }
+    } else {
+      event.addFeatures(batch);
+      batch.endExample(0);
+      score(model, 1);
+      p.score = scores[0];
+    }
+    out.collect(p);
+    metrics.predictions.inc();
+    metrics.latencyUs.update((System.nanoTime() - start) / 1_000);
+  }
+
+  private void score(Model model, int n) {
+    if (scores.length < n) {
+      scores = new double[Math.max(n, scores.length * 2)];
+    }
+    if (n > 0) {
+      model.score(batch, scores);
+    }
+  }
+
+  @Override
+  public void processBroadcastElement(ModelUpdate chunk, Context ctx, Collector<Prediction> out)
+      throws Exception {
+    BroadcastState<String, List<ModelUpdate>> pending = ctx.getBroadcastState(PENDING);
+    if (assembler == null) {
+      assembler = new ChunkAssembler(MAX_PAYLOAD_BYTES);
+      for (Map.Entry<String, List<ModelUpdate>> e : pending.entries()) {
+        for (ModelUpdate c : e.getValue()) {
+          assembler.offer(c);
+        }
+      }
+    }
+    ModelUpdate whole = assembler.offer(chunk);
+    metrics.chunkSetsDropped(assembler.droppedSets());
+    if (chunk != null && chunk.modelId != null) {
+      List<ModelUpdate> held = assembler.pendingChunks(chunk.modelId);
+      if (held.isEmpty()) {
+        pending.remove(chunk.modelId);
+      } else {
+        pending.put(chunk.modelId, held);
+      }
+    }
+    if (whole != null) {
+      apply(whole, ctx);
+    }
+  }
+
+  private void apply(ModelUpdate update, Context ctx) throws Exception {
+    BroadcastState<String, Model> models = ctx.getBroadcastState(MODELS);
+    Model current = models.get(update.modelId);
+    try {
+      if (update.kind == ModelUpdate.Kind.SNAPSHOT) {
+        models.put(update.modelId, ModelCodec.readSnapshot(update.bytes));
+      } else if (current != null && current.version() == update.baseVersion) {
+        ModelCodec.applyDelta(current, update.bytes);
+        models.put(update.modelId, current);
+      } else {
+        metrics.updatesIgnored.inc();
+        return;
+      }
+    } catch (ModelFormatException e) {
+      metrics.updatesInvalid.inc();
+      return;
+    }
+    ModelUpdate header = update.withoutBytes();
+    ctx.getBroadcastState(SERVED).put(update.modelId, header);
+    metrics.updatesApplied.inc();
+  }
+}

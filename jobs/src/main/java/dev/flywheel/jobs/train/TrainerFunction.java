@@ -1,0 +1,279 @@
+package dev.flywheel.jobs.train;
+
+import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.events.LabeledExample;
+import dev.flywheel.jobs.updates.Chunker;
+import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.model.Model;
+import dev.flywheel.model.ModelConfig;
+import dev.flywheel.model.SparseBatch;
+import dev.flywheel.model.io.ModelCodec;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The trainer, keyed by model id: gathers labelled examples into mini-batches, trains the model
+ * test-then-train, and publishes {@link ModelUpdate}s.
+ *
+ * <h2>State (all keyed by model id)</h2>
+ *
+ * <ul>
+ *   <li>{@code model}: the {@link Model} with its optimiser slots and scaler, serialized by {@link
+ *       ModelSerializer} (model-core's format; no Kryo). Read from state on every batch and
+ *       publication, never cached in a field, so a restore always continues from the checkpoint.
+ *   <li>{@code pending}: the examples of the batch being gathered, so a checkpoint loses none.
+ *   <li>{@code progress}: {@link TrainerProgress} (pending count, timers, publication counters).
+ * </ul>
+ *
+ * <h2>Timers (processing time)</h2>
+ *
+ * The first example of a batch registers a flush timer at {@code now + max wait}; a batch that
+ * reaches {@code batch size} trains at once and deletes it. The first batch trained after a
+ * publication registers a publish timer at {@code now + publish interval}; when it fires, the model
+ * is published if it changed: a {@link ModelUpdate.Kind#SNAPSHOT} the first time this subtask
+ * publishes the model since it (re)started and after every {@code full snapshot every} deltas, a
+ * {@link ModelUpdate.Kind#DELTA} otherwise. Forcing a snapshot after a restart matters: the model's
+ * touched-row set is not checkpointed, and versions replayed after a failure may differ from
+ * versions published before it.
+ *
+ * <h2>Records</h2>
+ *
+ * An example whose label, weight or a feature value is not finite, whose weight is negative, or
+ * whose label is outside [0, 1] under log loss is dropped and counted ({@code examplesRejected}),
+ * so one bad record never costs its whole batch. The model itself skips a batch whose loss or
+ * gradient is not finite ({@code batchesSkipped}), so its parameters never hold NaN.
+ *
+ * <p>Per record, the function allocates nothing itself: the {@link SparseBatch} and the prediction
+ * buffer are reused; only Flink's state handling (the pending list) touches memory.
+ */
+public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample, ModelUpdate> {
+  private static final long serialVersionUID = 1L;
+
+  /** Name of the model value state. */
+  public static final String MODEL_STATE = "model";
+
+  /** Name of the pending-examples list state. */
+  public static final String PENDING_STATE = "pending";
+
+  /** Name of the progress value state. */
+  public static final String PROGRESS_STATE = "progress";
+
+  private final JobSettings settings;
+
+  private transient ModelConfig config;
+  private transient boolean logistic;
+  private transient int batchSize;
+  private transient long maxWaitMs;
+  private transient long publishIntervalMs;
+  private transient ValueState<Model> modelState;
+  private transient ListState<LabeledExample> pendingState;
+  private transient ValueState<TrainerProgress> progressState;
+  private transient SparseBatch batch;
+  private transient double[] predictions;
+  private transient TrainerMetrics metrics;
+  private transient Set<String> publishedSinceOpen;
+
+  /**
+   * @param settings batch size, max wait, publish interval, snapshot period, chunk size and the
+   *     model configuration
+   */
+  public TrainerFunction(JobSettings settings) {
+    this.settings = settings;
+  }
+
+  /** The descriptor of the model state (for tests and state tools). */
+  public static ValueStateDescriptor<Model> modelStateDescriptor() {
+    return new ValueStateDescriptor<>(MODEL_STATE, ModelSerializer.INSTANCE);
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    config = settings.modelConfig();
+    logistic = config.loss() == ModelConfig.LossType.LOGISTIC;
+    batchSize = settings.batchSize();
+    maxWaitMs = settings.trainerMaxWait().toMillis();
+    publishIntervalMs = settings.publishInterval().toMillis();
+    modelState = getRuntimeContext().getState(modelStateDescriptor());
+    pendingState =
+        getRuntimeContext()
+            .getListState(
+                new ListStateDescriptor<>(PENDING_STATE, TypeInformation.of(LabeledExample.class)));
+    progressState =
+        getRuntimeContext()
+            .getState(
+                new ValueStateDescriptor<>(
+                    PROGRESS_STATE, TypeInformation.of(TrainerProgress.class)));
+    batch = new SparseBatch(batchSize, 32);
+    predictions = new double[batchSize];
+    metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
+    publishedSinceOpen = new HashSet<>();
+  }
+
+  /** This subtask's metrics (for tests). */
+  TrainerMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public void processElement(LabeledExample example, Context ctx, Collector<ModelUpdate> out)
+      throws Exception {
+    String modelId = ctx.getCurrentKey();
+    if (!acceptable(example)) {
+      metrics.rejected(modelId);
+      return;
+    }
+    TrainerProgress progress = progressState.value();
+    if (progress == null) {
+      progress = new TrainerProgress();
+    }
+    pendingState.add(example);
+    progress.pending++;
+    TimerService timers = ctx.timerService();
+    if (progress.pending >= batchSize) {
+      if (progress.flushTimer != 0) {
+        if (progress.flushTimer != progress.publishTimer) {
+          timers.deleteProcessingTimeTimer(progress.flushTimer);
+        }
+        progress.flushTimer = 0;
+      }
+      trainPending(modelId, progress, timers);
+    } else if (progress.flushTimer == 0) {
+      progress.flushTimer = timers.currentProcessingTime() + maxWaitMs;
+      timers.registerProcessingTimeTimer(progress.flushTimer);
+    }
+    progressState.update(progress);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<ModelUpdate> out)
+      throws Exception {
+    TrainerProgress progress = progressState.value();
+    if (progress == null) {
+      return;
+    }
+    String modelId = ctx.getCurrentKey();
+    if (timestamp == progress.flushTimer) {
+      progress.flushTimer = 0;
+      if (progress.pending > 0) {
+        trainPending(modelId, progress, ctx.timerService());
+      }
+    }
+    if (timestamp == progress.publishTimer) {
+      progress.publishTimer = 0;
+      publish(modelId, progress, timestamp, out);
+    }
+    progressState.update(progress);
+  }
+
+  private boolean acceptable(LabeledExample e) {
+    if (!Double.isFinite(e.label) || !Double.isFinite(e.weight) || e.weight < 0) {
+      return false;
+    }
+    if (logistic && (e.label < 0 || e.label > 1)) {
+      return false;
+    }
+    if (e.indices == null || e.values == null || e.numeric == null) {
+      return false;
+    }
+    int n = e.indices.length;
+    if (e.values.length != n || e.numeric.length != n) {
+      return false;
+    }
+    int buckets = config.buckets();
+    for (int s = 0; s < n; s++) {
+      if (!Double.isFinite(e.values[s]) || e.indices[s] < 0 || e.indices[s] >= buckets) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Trains the pending examples as one batch (scored first: test-then-train); the first batch after
+   * a publication registers the next publish timer.
+   */
+  private void trainPending(String modelId, TrainerProgress progress, TimerService timers)
+      throws Exception {
+    Model model = modelState.value();
+    if (model == null) {
+      model = new Model(config);
+    }
+    batch.clear();
+    long newest = progress.newestEventTime;
+    for (LabeledExample e : pendingState.get()) {
+      e.addTo(batch);
+      newest = Math.max(newest, e.ts);
+    }
+    pendingState.clear();
+    progress.pending = 0;
+    int n = batch.size();
+    if (n == 0) {
+      return;
+    }
+    if (predictions.length < n) {
+      predictions = new double[n];
+    }
+    TrainerMetrics.PerModel m = metrics.model(modelId);
+    long skippedBefore = model.skippedBatches();
+    model.train(batch, predictions);
+    if (model.skippedBatches() != skippedBefore) {
+      metrics.skipped(m);
+    } else {
+      metrics.trained(m, n);
+      progress.newestEventTime = newest;
+    }
+    for (int i = 0; i < n; i++) {
+      if (Double.isFinite(predictions[i])) {
+        m.add(predictions[i], batch.label(i), batch.weight(i));
+      }
+    }
+    modelState.update(model);
+    metrics.afterBatch(m, model.version(), progress.newestEventTime);
+    if (progress.publishTimer == 0) {
+      progress.publishTimer = timers.currentProcessingTime() + publishIntervalMs;
+      timers.registerProcessingTimeTimer(progress.publishTimer);
+    }
+  }
+
+  private void publish(
+      String modelId, TrainerProgress progress, long now, Collector<ModelUpdate> out)
+      throws Exception {
+    Model model = modelState.value();
+    if (model == null) {
+      return;
+    }
+    boolean first = !publishedSinceOpen.contains(modelId);
+    if (!first && model.version() == progress.publishedVersion) {
+      return;
+    }
+    boolean snapshot = first || progress.deltasSinceSnapshot >= settings.fullSnapshotEvery();
+    ModelUpdate meta = new ModelUpdate();
+    meta.modelId = modelId;
+    meta.kind = snapshot ? ModelUpdate.Kind.SNAPSHOT : ModelUpdate.Kind.DELTA;
+    meta.version = model.version();
+    meta.baseVersion = snapshot ? model.version() : model.publishedVersion();
+    meta.newestEventTime = progress.newestEventTime;
+    meta.publishedAt = now;
+    byte[] payload = snapshot ? ModelCodec.writeSnapshot(model) : ModelCodec.writeDelta(model);
+    model.markPublished();
+    modelState.update(model);
+    for (ModelUpdate chunk : Chunker.split(meta, payload, settings.modelUpdateChunkBytes())) {
+      out.collect(chunk);
+    }
+    progress.publishedVersion = meta.version;
+    progress.deltasSinceSnapshot = snapshot ? 0 : progress.deltasSinceSnapshot + 1;
+    publishedSinceOpen.add(modelId);
+    TrainerMetrics.PerModel m = metrics.model(modelId);
+    metrics.afterBatch(m, model.version(), progress.newestEventTime);
+    metrics.afterPublish(m, payload.length);
+  }
+}

@@ -1,0 +1,58 @@
+package dev.flywheel.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.testing.Fixtures;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.junit.jupiter.api.Test;
+
+/** The Kafka-wired job as submitted: its graph, without a broker. */
+class FlywheelJobGraphTest {
+
+  @Test
+  void theKafkaJobBuildsWithStableUidsAndNoGenericTypes() {
+    JobSettings settings = Fixtures.settings("--flywheel.parallelism", "3");
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            FlywheelJob.flinkConfiguration(settings));
+    assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
+    assertThat(env.getParallelism()).isEqualTo(3);
+    assertThat(env.getCheckpointConfig().isCheckpointingEnabled()).isTrue();
+
+    FlywheelJob.addKafkaPipeline(env, settings);
+    StreamGraph graph = env.getStreamGraph();
+    Set<String> uids = new HashSet<>();
+    for (StreamNode node : graph.getStreamNodes()) {
+      uids.add(node.getTransformationUID());
+      for (TypeSerializer<?> s : node.getTypeSerializersIn()) {
+        assertThat(s.getClass().getSimpleName())
+            .as("input serializer of %s", node.getOperatorName())
+            .doesNotContain("Kryo");
+      }
+      if (node.getTypeSerializerOut() != null) {
+        assertThat(node.getTypeSerializerOut().getClass().getSimpleName())
+            .as("output serializer of %s", node.getOperatorName())
+            .doesNotContain("Kryo");
+      }
+    }
+    uids.removeIf(Objects::isNull);
+    assertThat(uids)
+        .containsAll(
+            Arrays.asList(
+                FlywheelJob.UID_SOURCE,
+                FlywheelJob.UID_DECODE,
+                FlywheelJob.UID_EVENT_TIME,
+                FlywheelJob.UID_LABEL_JOIN,
+                FlywheelJob.UID_TRAINER,
+                FlywheelJob.UID_SCORER));
+    assertThat(graph.getJobGraph().getNumberOfVertices()).isPositive();
+  }
+}

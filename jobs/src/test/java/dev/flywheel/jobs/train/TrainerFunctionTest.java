@@ -1,0 +1,257 @@
+package dev.flywheel.jobs.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.events.LabeledExample;
+import dev.flywheel.jobs.testing.Fixtures;
+import dev.flywheel.jobs.testing.UpdateConsumer;
+import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.model.Model;
+import dev.flywheel.model.io.ModelCodec;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+class TrainerFunctionTest {
+
+  private static final String M = "ctr";
+
+  private static KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate>
+      harness(JobSettings settings, OperatorSubtaskState restoreFrom) throws Exception {
+    var h =
+        new KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate>(
+            new KeyedProcessOperator<>(new TrainerFunction(settings)), x -> x.model, Types.STRING);
+    Fixtures.disableGenericTypes(h.getExecutionConfig());
+    if (restoreFrom != null) {
+      h.initializeState(restoreFrom);
+    }
+    h.open();
+    return h;
+  }
+
+  private static Model stateModel(
+      KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate> h, String key)
+      throws Exception {
+    @SuppressWarnings("unchecked")
+    KeyedProcessOperator<String, LabeledExample, ModelUpdate> op =
+        (KeyedProcessOperator<String, LabeledExample, ModelUpdate>) h.getOperator();
+    op.setCurrentKey(key);
+    ValueState<Model> state =
+        op.getPartitionedState(
+            VoidNamespace.INSTANCE,
+            VoidNamespaceSerializer.INSTANCE,
+            TrainerFunction.modelStateDescriptor());
+    return state.value();
+  }
+
+  private static void feed(
+      KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate> h,
+      List<LabeledExample> examples)
+      throws Exception {
+    for (LabeledExample e : examples) {
+      h.processElement(e, e.ts);
+    }
+  }
+
+  private static List<ModelUpdate> drain(
+      KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate> h) {
+    List<ModelUpdate> out = new ArrayList<>(h.extractOutputValues());
+    h.getOutput().clear();
+    return out;
+  }
+
+  @Test
+  void trainsFullBatchesAtOnceAndHoldsThePartialOne() throws Exception {
+    var h = harness(Fixtures.settings(), null);
+    h.setProcessingTime(0);
+    feed(h, Fixtures.examples(M, 10, 1));
+    Model model = stateModel(h, M);
+    assertThat(model.version()).as("two full batches of 4").isEqualTo(2);
+    assertThat(model.examplesSeen()).isEqualTo(8);
+    assertThat(drain(h)).as("nothing is published before the publish interval").isEmpty();
+    h.close();
+  }
+
+  @Test
+  void theMaxWaitTimerFlushesAPartialBatch() throws Exception {
+    var h = harness(Fixtures.settings(), null);
+    h.setProcessingTime(0);
+    feed(h, Fixtures.examples(M, 3, 2));
+    h.setProcessingTime(99);
+    assertThat(stateModel(h, M)).as("no model before the first batch").isNull();
+    h.setProcessingTime(100);
+    Model model = stateModel(h, M);
+    assertThat(model.version()).isEqualTo(1);
+    assertThat(model.examplesSeen()).isEqualTo(3);
+    h.close();
+  }
+
+  @Test
+  void publishesASnapshotFirstThenDeltasThenASnapshotEveryNDeltasWithIncreasingVersions()
+      throws Exception {
+    var h = harness(Fixtures.settings(), null);
+    List<LabeledExample> data = Fixtures.examples(M, 40, 3);
+    UpdateConsumer consumer = new UpdateConsumer();
+    List<ModelUpdate.Kind> kinds = new ArrayList<>();
+    List<Long> versions = new ArrayList<>();
+    long t = 0;
+    for (int round = 0; round < 5; round++) {
+      h.setProcessingTime(t);
+      feed(h, data.subList(round * 8, round * 8 + 8));
+      t += 1000;
+      h.setProcessingTime(t);
+      List<ModelUpdate> chunks = drain(h);
+      assertThat(chunks).as("round %d publishes", round).isNotEmpty();
+      assertThat(chunks).allSatisfy(c -> assertThat(c.bytes.length).isLessThanOrEqualTo(1024));
+      consumer.acceptAll(chunks);
+      ModelUpdate last = consumer.publications.get(consumer.publications.size() - 1);
+      kinds.add(last.kind);
+      versions.add(last.version);
+      assertThat(last.newestEventTime).isEqualTo(1000 + round * 8 + 7);
+      assertThat(consumer.modelBytes())
+          .as("the consumer's model equals the trainer's after round %d", round)
+          .isEqualTo(ModelCodec.writeSnapshot(stateModel(h, M)));
+    }
+    assertThat(kinds)
+        .containsExactly(
+            ModelUpdate.Kind.SNAPSHOT,
+            ModelUpdate.Kind.DELTA,
+            ModelUpdate.Kind.DELTA,
+            ModelUpdate.Kind.SNAPSHOT,
+            ModelUpdate.Kind.DELTA);
+    assertThat(versions).containsExactly(2L, 4L, 6L, 8L, 10L);
+    assertThat(consumer.ignored).isZero();
+    assertThat(consumer.publications.get(1).baseVersion).isEqualTo(2);
+
+    h.setProcessingTime(t + 5000);
+    assertThat(drain(h)).as("an unchanged model is not republished").isEmpty();
+    h.close();
+  }
+
+  @Test
+  void snapshotRestoreContinuesIdentically() throws Exception {
+    JobSettings settings = Fixtures.settings();
+    List<LabeledExample> data = Fixtures.examples(M, 60, 4);
+    var a = harness(settings, null);
+    a.setProcessingTime(0);
+    feed(a, data.subList(0, 10));
+    a.setProcessingTime(1000);
+    UpdateConsumer consumerA = new UpdateConsumer().acceptAll(drain(a));
+    feed(a, data.subList(10, 15)); // one full batch, one example pending, timers registered
+    OperatorSubtaskState snapshot = a.snapshot(1, 1000);
+
+    var b = harness(settings, snapshot);
+    b.setProcessingTime(1000);
+    UpdateConsumer consumerB = new UpdateConsumer();
+    for (var h : List.of(a, b)) {
+      UpdateConsumer consumer = h == a ? consumerA : consumerB;
+      for (int round = 0; round < 3; round++) {
+        feed(h, data.subList(15 + round * 15, 30 + round * 15));
+        h.setProcessingTime(2000 + round * 1000);
+        consumer.acceptAll(drain(h));
+      }
+    }
+    assertThat(ModelCodec.writeSnapshot(stateModel(b, M)))
+        .isEqualTo(ModelCodec.writeSnapshot(stateModel(a, M)));
+    assertThat(stateModel(b, M).version()).isEqualTo(stateModel(a, M).version()).isGreaterThan(5);
+    assertThat(consumerB.publications.get(0).kind)
+        .as("the first publication after a restore is a snapshot")
+        .isEqualTo(ModelUpdate.Kind.SNAPSHOT);
+    List<Long> versionsA = new ArrayList<>();
+    consumerA.publications.stream().skip(1).forEach(p -> versionsA.add(p.version));
+    assertThat(consumerB.publications).extracting(p -> p.version).isEqualTo(versionsA);
+    assertThat(consumerB.modelBytes()).isEqualTo(consumerA.modelBytes());
+    a.close();
+    b.close();
+  }
+
+  @Test
+  void nonFiniteOrInvalidInputsNeverMakeTheModelNaN() throws Exception {
+    var h = harness(Fixtures.settings(), null);
+    h.setProcessingTime(0);
+    List<LabeledExample> data = new ArrayList<>(Fixtures.examples(M, 12, 5));
+    LabeledExample nanValue = Fixtures.examples(M, 1, 6).get(0);
+    nanValue.values = new double[] {Double.NaN, 1, 1};
+    LabeledExample infLabel = Fixtures.examples(M, 1, 7).get(0);
+    infLabel.label = Double.POSITIVE_INFINITY;
+    LabeledExample badLabel = Fixtures.examples(M, 1, 8).get(0);
+    badLabel.label = 3;
+    LabeledExample negWeight = Fixtures.examples(M, 1, 9).get(0);
+    negWeight.weight = -1;
+    LabeledExample outOfRange = Fixtures.examples(M, 1, 10).get(0);
+    outOfRange.indices = new int[] {0, 1, 1 << 20};
+    data.addAll(3, List.of(nanValue, infLabel, badLabel, negWeight, outOfRange));
+    // a huge (finite) value: its batch's gradient overflows, so the model skips that batch
+    List<LabeledExample> huge = Fixtures.examples(M, 4, 11);
+    for (LabeledExample e : huge) {
+      e.values = new double[] {1e300, 1e300, 1e300};
+    }
+    data.addAll(huge);
+    data.addAll(Fixtures.examples(M, 4, 12));
+    feed(h, data);
+
+    Model model = stateModel(h, M);
+    assertThat(model.state().allFinite()).isTrue();
+    assertThat(model.examplesSeen())
+        .as("the five invalid examples were dropped, valid batches trained")
+        .isGreaterThanOrEqualTo(12)
+        .isLessThanOrEqualTo(16);
+    assertThat(model.skippedBatches() + model.version()).isEqualTo(5);
+    h.setProcessingTime(1000);
+    UpdateConsumer consumer = new UpdateConsumer().acceptAll(drain(h));
+    assertThat(consumer.model().state().allFinite()).isTrue();
+    h.close();
+  }
+
+  @Test
+  void modelIdsTrainIndependently() throws Exception {
+    var h = harness(Fixtures.settings(), null);
+    h.setProcessingTime(0);
+    feed(h, Fixtures.examples("a", 8, 13));
+    feed(h, Fixtures.examples("b", 4, 14));
+    assertThat(stateModel(h, "a").version()).isEqualTo(2);
+    assertThat(stateModel(h, "b").version()).isEqualTo(1);
+    h.setProcessingTime(1000);
+    List<ModelUpdate> out = drain(h);
+    assertThat(out).extracting(u -> u.modelId).contains("a", "b");
+    h.close();
+  }
+
+  @Test
+  void metricsCountWhatHappened() throws Exception {
+    var h = harness(Fixtures.settings(), null);
+    h.setProcessingTime(0);
+    List<LabeledExample> data = new ArrayList<>(Fixtures.examples(M, 12, 15));
+    LabeledExample bad = Fixtures.examples(M, 1, 16).get(0);
+    bad.label = Double.NaN;
+    data.add(5, bad);
+    feed(h, data);
+    h.setProcessingTime(1000);
+    @SuppressWarnings("unchecked")
+    TrainerFunction fn =
+        (TrainerFunction)
+            ((KeyedProcessOperator<String, LabeledExample, ModelUpdate>) h.getOperator())
+                .getUserFunction();
+    TrainerMetrics metrics = fn.metrics();
+    assertThat(metrics.examplesTrained()).isEqualTo(12);
+    assertThat(metrics.examplesRejected()).isEqualTo(1);
+    assertThat(metrics.batchesSkipped()).isZero();
+    assertThat(metrics.updatesPublished()).isEqualTo(1);
+    assertThat(metrics.modelVersion()).isEqualTo(3);
+    assertThat(metrics.logLoss()).isBetween(0.05, 2.0);
+    TrainerMetrics.PerModel m = metrics.model(M);
+    assertThat(m.examplesTrained.getCount()).isEqualTo(12);
+    assertThat(m.total.count()).isEqualTo(12);
+    assertThat(m.logLossRecent()).isEqualTo(m.total.logLoss());
+    assertThat(m.calibration()).isPositive();
+    h.close();
+  }
+}
