@@ -68,7 +68,7 @@ public final class LocalStack implements AutoCloseable {
    * @param parallelism of the job, and the MiniCluster's slot count
    * @param partitions of the topics the launcher creates
    * @param checkpointInterval of the job
-   * @param progressInterval of the progress line (also Flink's metric fetch interval)
+   * @param progressInterval of the progress line
    * @param restore restore the newest retained checkpoint in the state directory, if any
    * @param kafkaHeap the broker JVM's {@code -Xmx}
    * @param kafkaJvmOptions extra options of the broker's JVM
@@ -408,12 +408,8 @@ public final class LocalStack implements AutoCloseable {
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(5));
-    // The REST API refreshes metrics at most this often; the progress line reads them.
-    Duration fetch =
-        settings.progressInterval().compareTo(Duration.ofSeconds(10)) < 0
-            ? settings.progressInterval()
-            : Duration.ofSeconds(10);
-    conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, fetch);
+    // The REST API serves metrics cached up to this long; the progress line reads them.
+    conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
     return conf;
   }
 

@@ -2,23 +2,32 @@ package dev.flywheel.deploy;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Samples a running job's metrics through the REST API and formats the runner's progress line:
  * events read (and the rate since the previous sample), then the pipeline's metrics (examples
  * trained, model version, log loss, DLQ count) or "-" while a job does not report them.
+ *
+ * <p>The REST API serves metric values cached for up to {@code metrics.fetcher.update-interval}
+ * (the runner sets 1 s), so the rate is taken over the last {@value #RATE_WINDOW_SECONDS} seconds
+ * of samples rather than between two neighbours, which would jitter.
  */
 public final class ProgressReporter {
+  /** The rate is computed against the oldest sample at most this old. */
+  public static final int RATE_WINDOW_SECONDS = 10;
+
   private final FlinkRestClient rest;
   private final String jobId;
   private final ProgressMetrics metrics;
-  private Sample previous;
+  private final ArrayDeque<Sample> history = new ArrayDeque<>();
 
   /**
    * One reading of the metrics; a value is empty when no metric matched.
@@ -96,15 +105,26 @@ public final class ProgressReporter {
     }
   }
 
-  /** Takes a sample and formats it against the previous one. */
+  /** Takes a sample and formats it, with the rate over the last {@value #RATE_WINDOW_SECONDS} s. */
   public String nextLine(Duration elapsed) {
-    Sample current = sample();
-    String line = format(previous, current, elapsed);
-    previous = current;
+    return line(sample(), elapsed);
+  }
+
+  /** Formats {@code current} against the history of samples and records it. */
+  String line(Sample current, Duration elapsed) {
+    long windowStart = current.nanos() - TimeUnit.SECONDS.toNanos(RATE_WINDOW_SECONDS);
+    while (history.size() > 1 && history.peekFirst().nanos() < windowStart) {
+      history.pollFirst();
+    }
+    String line = format(history.peekFirst(), current, elapsed);
+    history.addLast(current);
     return line;
   }
 
-  /** The progress line for {@code current}; the rate needs a {@code previous} sample. */
+  /**
+   * The progress line for {@code current}; the rate is taken since {@code previous} (none when it
+   * is null).
+   */
   public static String format(Sample previous, Sample current, Duration elapsed) {
     StringBuilder line = new StringBuilder();
     long seconds = elapsed.toSeconds();

@@ -2,6 +2,7 @@ package dev.flywheel.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,34 @@ class ProgressReporterTest {
     assertThat(ProgressReporter.format(null, before, Duration.ZERO))
         .isEqualTo(
             "[0:00:00] RUNNING   events 1,000 (-/s) | trained - | model v- | log loss - | DLQ -");
+  }
+
+  @Test
+  void rateIsTakenOverTheLastTenSecondsOfSamples() {
+    ProgressReporter reporter =
+        new ProgressReporter(
+            new FlinkRestClient(URI.create("http://localhost:1"), Duration.ofSeconds(1)),
+            "job",
+            ProgressMetrics.PIPELINE);
+    OptionalDouble none = OptionalDouble.empty();
+    String line = "";
+    for (int second = 0; second <= 14; second += 2) {
+      // Counts as a stale REST cache would serve them: flat, then a jump every 4 s.
+      double events = 1000.0 * (second / 4 * 4);
+      line =
+          reporter.line(
+              new ProgressReporter.Sample(
+                  second * 1_000_000_000L,
+                  "RUNNING",
+                  OptionalDouble.of(events),
+                  none,
+                  none,
+                  none,
+                  none),
+              Duration.ofSeconds(second));
+    }
+    // At 14 s the base is the sample at 4 s: (12,000 - 4,000) / 10 s.
+    assertThat(line).startsWith("[0:00:14] RUNNING   events 12,000 (800/s)");
   }
 
   @Test

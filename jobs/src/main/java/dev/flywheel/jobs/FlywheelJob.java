@@ -156,9 +156,11 @@ public final class FlywheelJob {
 
   /**
    * Adds the Kafka source, {@link #build the pipeline} and the three Kafka sinks to {@code env}.
-   * The environment should have been created with {@link #flinkConfiguration}.
+   * Create the environment with {@link #flinkConfiguration} (or {@code env.configure} it); this
+   * method disables generic types on {@code env} in any case, so a Kryo fallback always fails.
    */
   public static Outputs addKafkaPipeline(StreamExecutionEnvironment env, JobSettings settings) {
+    env.configure(new Configuration().set(PipelineOptions.GENERIC_TYPES, false));
     KafkaSource<RawRecord> source =
         KafkaSource.<RawRecord>builder()
             .setProperties(settings.kafkaClientProperties())

@@ -55,4 +55,12 @@ class FlywheelJobGraphTest {
                 FlywheelJob.UID_SCORER));
     assertThat(graph.getJobGraph().getNumberOfVertices()).isPositive();
   }
+
+  @Test
+  void addingThePipelineToAnyEnvironmentDisablesGenericTypes() {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isFalse();
+    FlywheelJob.addKafkaPipeline(env, Fixtures.settings());
+    assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
+  }
 }

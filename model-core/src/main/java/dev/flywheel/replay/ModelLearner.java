@@ -8,8 +8,14 @@ import dev.flywheel.model.SparseBatch;
 final class ModelLearner implements Learner {
   private final Model model;
 
-  ModelLearner(ModelConfig config) {
+  /**
+   * @param initialBias the starting value of the output bias b (the model initialises it to 0); for
+   *     the logistic loss {@code logit(r)} starts the model at rate r
+   */
+  ModelLearner(ModelConfig config, double initialBias) {
     this.model = new Model(config);
+    // block 0 of the state is the output bias b; we own this model and nothing uses it yet
+    model.state().values(0)[0] = initialBias;
   }
 
   @Override

@@ -130,6 +130,25 @@ public final class ReplayCommand implements Callable<Integer> {
   boolean crossBins;
 
   @Option(
+      names = "--initial-rate",
+      paramLabel = "P",
+      defaultValue = "0.01",
+      description =
+          "Logistic loss: both trained learners start predicting P (their output bias starts at"
+              + " logit(P)); a prior guess of the positive rate, in (0, 1). The default suits"
+              + " click streams; 0.5 is the uninformed start. Default: ${DEFAULT-VALUE}")
+  double initialRate;
+
+  @Option(
+      names = "--initial-mean",
+      paramLabel = "Y",
+      defaultValue = "0",
+      description =
+          "Squared loss: both trained learners start predicting Y (their output bias)."
+              + " Default: ${DEFAULT-VALUE}")
+  double initialMean;
+
+  @Option(
       names = "--hash-bits",
       paramLabel = "BITS",
       defaultValue = "18",
@@ -146,7 +165,7 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--hidden",
       paramLabel = "WIDTHS",
-      defaultValue = "32",
+      defaultValue = "32,16",
       description =
           "Hidden ReLU layer widths of the model, e.g. 32,16; 'none' = no hidden layer (then the"
               + " model is logistic regression). Default: ${DEFAULT-VALUE}")
@@ -172,21 +191,31 @@ public final class ReplayCommand implements Callable<Integer> {
   @Option(
       names = "--learning-rate",
       paramLabel = "RATE",
-      defaultValue = "0.05",
+      defaultValue = "0.1",
       description = "Step size of both trained learners, > 0. Default: ${DEFAULT-VALUE}")
   double learningRate;
 
   @Option(
+      names = "--adagrad-initial-accumulator",
+      paramLabel = "A0",
+      defaultValue = "4",
+      description =
+          "AdaGrad's accumulator of squared gradients starts at A0 for every parameter, so the"
+              + " first steps of a rarely seen feature are at most RATE/sqrt(A0) per unit"
+              + " gradient; > 0. Default: ${DEFAULT-VALUE}")
+  double adagradInitialAccumulator;
+
+  @Option(
       names = "--l2",
       paramLabel = "L2",
-      defaultValue = "0",
+      defaultValue = "0.01",
       description = "L2 penalty on weights (not biases), >= 0. Default: ${DEFAULT-VALUE}")
   double l2;
 
   @Option(
       names = "--batch-size",
       paramLabel = "N",
-      defaultValue = "16",
+      defaultValue = "1",
       description =
           "Rows per training batch; each row is scored with the model from before its batch."
               + " Default: ${DEFAULT-VALUE}")
@@ -288,6 +317,7 @@ public final class ReplayCommand implements Callable<Integer> {
           .optimizer(optimizer)
           .learningRate(learningRate)
           .l2(l2)
+          .adagradInitialAccumulator(adagradInitialAccumulator)
           .seed(seed)
           .maxBatchSize(batchSize)
           .build();
@@ -317,6 +347,12 @@ public final class ReplayCommand implements Callable<Integer> {
     require(
         learningRate > 0 && Double.isFinite(learningRate),
         "--learning-rate must be > 0, got " + learningRate);
+    require(
+        initialRate > 0 && initialRate < 1, "--initial-rate must be in (0, 1), got " + initialRate);
+    require(Double.isFinite(initialMean), "--initial-mean must be finite, got " + initialMean);
+    require(
+        adagradInitialAccumulator > 0 && Double.isFinite(adagradInitialAccumulator),
+        "--adagrad-initial-accumulator must be > 0, got " + adagradInitialAccumulator);
     require(l2 >= 0 && Double.isFinite(l2), "--l2 must be >= 0, got " + l2);
     Pattern ignorePattern;
     try {
@@ -333,14 +369,18 @@ public final class ReplayCommand implements Callable<Integer> {
     out.println(schema.describe());
     out.println("model " + modelConfig);
 
+    double initialBias =
+        loss == ModelConfig.LossType.LOGISTIC
+            ? Math.log(initialRate / (1 - initialRate))
+            : initialMean;
     FeatureHasher hasher = new FeatureHasher(hashBits, modelConfig.hashSeed());
     RowEncoder encoder =
         new RowEncoder(schema, hasher, loss == ModelConfig.LossType.LOGISTIC, crossBins);
     Replay replay =
         new Replay(
             encoder,
-            new ModelLearner(logisticConfig),
-            new ModelLearner(modelConfig),
+            new ModelLearner(logisticConfig, initialBias),
+            new ModelLearner(modelConfig, initialBias),
             batchSize,
             window,
             progressEvery,

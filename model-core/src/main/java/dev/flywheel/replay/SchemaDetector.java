@@ -182,10 +182,17 @@ final class SchemaDetector {
         values[m++] = v;
       }
     }
-    if (m == 0) {
+    Arrays.sort(values, 0, m);
+    int distinct = m == 0 ? 0 : 1;
+    for (int i = 1; i < m; i++) {
+      if (values[i] != values[i - 1]) {
+        distinct++;
+      }
+    }
+    if (distinct < bins) {
+      // a column with few distinct values (a flag, a small count) gains nothing from bins
       return new double[0];
     }
-    Arrays.sort(values, 0, m);
     double[] cuts = new double[bins - 1];
     int k = 0;
     for (int b = 1; b < bins; b++) {

@@ -213,6 +213,10 @@ class ReplayCommandTest {
     assertThat(replay(file.toString(), "--auto-ignore", "(").err())
         .contains("--auto-ignore is not a valid regex");
     assertThat(replay(file.toString(), "--batch-size", "0").code()).isEqualTo(2);
+    assertThat(replay(file.toString(), "--initial-rate", "1").err())
+        .contains("--initial-rate must be in (0, 1), got 1.0");
+    assertThat(replay(file.toString(), "--adagrad-initial-accumulator", "0").err())
+        .contains("--adagrad-initial-accumulator must be > 0, got 0.0");
   }
 
   @Test

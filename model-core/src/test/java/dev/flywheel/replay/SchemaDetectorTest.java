@@ -141,4 +141,19 @@ class SchemaDetectorTest {
     assertThat(s.binCuts().get(0)).containsExactly(0.24, 0.49, 0.74);
     assertThat(s.binCuts().get(1)).isEmpty();
   }
+
+  @Test
+  void columnsWithFewDistinctValuesAreNotBinned() {
+    List<String[]> sample = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      sample.add(new String[] {i % 10 == 0 ? "1.0" : "0.0", Double.toString(i / 100.0), "0"});
+    }
+    CsvSchema s =
+        SchemaDetector.detect(
+            List.of("count", "x", "y"), sample, settings(null, List.of(), List.of(), List.of(), 4));
+    assertThat(s.kinds()).containsExactly(ColumnKind.NUMERIC, ColumnKind.NUMERIC, ColumnKind.LABEL);
+    assertThat(s.binCuts().get(0)).isEmpty();
+    assertThat(s.binCuts().get(1)).hasSize(3);
+    assertThat(s.describe()).endsWith("binned_numeric=1");
+  }
 }

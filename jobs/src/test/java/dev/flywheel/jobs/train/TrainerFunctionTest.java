@@ -91,6 +91,10 @@ class TrainerFunctionTest {
     Model model = stateModel(h, M);
     assertThat(model.version()).isEqualTo(1);
     assertThat(model.examplesSeen()).isEqualTo(3);
+    assertThat(h.numProcessingTimeTimers()).as("only the publish timer is left").isEqualTo(1);
+    h.setProcessingTime(1100);
+    assertThat(drain(h)).isNotEmpty();
+    assertThat(h.numProcessingTimeTimers()).as("an idle model keeps no timer").isZero();
     h.close();
   }
 
