@@ -242,16 +242,25 @@ public final class BenchMain implements Callable<BenchSettings> {
     }
   }
 
-  /** Runs the benchmark; exit code 0 when it completed (goals met or not), 2 on a usage error. */
+  /**
+   * Runs the benchmark; exit code 0 when it completed (goals met or not), 1 when it failed, 2 on a
+   * usage error.
+   */
   public static void main(String[] args) throws Exception {
     CommandLine cli = new CommandLine(new BenchMain());
     BenchSettings settings;
+    String stamp =
+        ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     try {
       cli.parseArgs(args);
       if (cli.isUsageHelpRequested()) {
         cli.usage(System.out);
         return;
       }
+      // Before anything logs (checking the pipeline options already loads Flink's classes).
+      Path outputDir = ((BenchMain) cli.getCommand()).outputDir.toAbsolutePath().normalize();
+      System.setProperty(
+          "flywheel.log.file", outputDir.resolve("bench-" + stamp + ".log").toString());
       settings = parse(args);
     } catch (CommandLine.ParameterException e) {
       System.err.println("flywheel bench: " + e.getMessage());
@@ -259,12 +268,16 @@ public final class BenchMain implements Callable<BenchSettings> {
       System.exit(2);
       return;
     }
-    String stamp =
-        ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path logFile = settings.outputDir().resolve("bench-" + stamp + ".log");
-    System.setProperty("flywheel.log.file", logFile.toString());
-    System.out.println("Flink's and the harness's log: " + logFile);
-    BenchResult result = new PipelineBench(settings, System.out).run();
+    System.out.println("Flink's and the harness's log: " + System.getProperty("flywheel.log.file"));
+    BenchResult result;
+    try {
+      result = new PipelineBench(settings, System.out).run();
+    } catch (Exception e) {
+      System.err.println("flywheel bench: the run failed: " + e);
+      e.printStackTrace();
+      System.exit(1); // Flink and Kafka client threads may linger
+      return;
+    }
     List<Path> files = BenchReport.write(result, settings.outputDir(), "bench-" + stamp);
     System.out.println();
     System.out.print(BenchReport.markdown(result));
