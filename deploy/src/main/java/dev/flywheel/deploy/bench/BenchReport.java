@@ -97,8 +97,9 @@ public final class BenchReport {
               + " (ms)\n\n");
       b.append(
           "| offered rate (records/s) | of max | p50 | p99 | p99.9 | max | freshness p50 |"
-              + " freshness p99 | predictions missing | CPU harness / broker (cores) |\n");
-      b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+              + " freshness p99 | predictions without freshness | predictions missing | CPU harness /"
+              + " broker (cores) |\n");
+      b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
       for (RateResult rate : r.latency()) {
         b.append(String.format(Locale.ROOT, "| %,.0f | ", rate.offeredRate()))
             .append(Double.isNaN(rate.fractionOfMax()) ? "-" : percent(rate.fractionOfMax()))
@@ -114,6 +115,8 @@ public final class BenchReport {
             .append(fmt(rate.freshnessP50Ms()))
             .append(" | ")
             .append(fmt(rate.freshnessP99Ms()))
+            .append(" | ")
+            .append(fmt(rate.freshnessUnknown()))
             .append(" | ")
             .append(fmt(rate.missingPredictions()))
             .append(" | ")

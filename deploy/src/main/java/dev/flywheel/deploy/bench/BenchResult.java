@@ -141,6 +141,7 @@ public record BenchResult(
       Summary latencyMaxMs,
       Summary freshnessP50Ms,
       Summary freshnessP99Ms,
+      Summary freshnessUnknown,
       Summary missingPredictions,
       Summary harnessCores,
       Summary brokerCores) {}

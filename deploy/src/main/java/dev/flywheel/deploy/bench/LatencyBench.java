@@ -46,6 +46,9 @@ final class LatencyBench {
   private static final JsonFactory JSON = new JsonFactory();
   private static final int MAX_PAIRS = 20_000_000;
 
+  /** Extra unmeasured time at the first rate of each job. */
+  static final Duration FIRST_WARMUP = Duration.ofSeconds(10);
+
   private final BenchCluster cluster;
   private final BenchSettings settings;
   private final PrintStream out;
@@ -138,11 +141,15 @@ final class LatencyBench {
       predictions.start();
       updates.start();
       SyntheticEvents events = new SyntheticEvents(settings.seed() + repeat);
-      for (double rate : rates) {
+      for (int i = 0; i < rates.length; i++) {
+        double rate = rates[i];
+        // The first rate also warms the fresh job up (JIT, first model publications).
+        Duration warmup = i == 0 ? settings.warmup().plus(FIRST_WARMUP) : settings.warmup();
         runs.add(
             runRate(
                 repeat,
                 rate,
+                warmup,
                 topics.events(),
                 producer,
                 events,
@@ -162,6 +169,7 @@ final class LatencyBench {
   private RateRun runRate(
       int repeat,
       double rate,
+      Duration warmup,
       String topic,
       KafkaProducer<byte[], byte[]> producer,
       SyntheticEvents events,
@@ -170,7 +178,7 @@ final class LatencyBench {
       PredictionReader predictions,
       UpdateReader updates)
       throws Exception {
-    long warmupSlots = OpenLoopSchedule.slotsFor(rate, settings.warmup().toNanos());
+    long warmupSlots = OpenLoopSchedule.slotsFor(rate, warmup.toNanos());
     long measuredSlots =
         Math.max(1, OpenLoopSchedule.slotsFor(rate, settings.duration().toNanos()));
     OpenLoopSchedule schedule =

@@ -199,6 +199,7 @@ public final class PipelineBench {
         summary(runs, r -> r.appendLatencyMs().max()),
         summary(runs, r -> r.freshnessMs().p50()),
         summary(runs, r -> r.freshnessMs().p99()),
+        summary(runs, r -> r.freshnessUnknown()),
         summary(runs, r -> r.expectedPredictions() - r.receivedPredictions()),
         summary(runs, r -> r.usage().harnessCores()),
         summary(runs, r -> r.usage().brokerCores()));
