@@ -1,0 +1,235 @@
+package dev.flywheel.deploy.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.flywheel.deploy.bench.BenchResult.FrameCount;
+import dev.flywheel.deploy.bench.BenchResult.Goal;
+import dev.flywheel.deploy.bench.BenchResult.JobRun;
+import dev.flywheel.deploy.bench.BenchResult.RateResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/** Writes a {@link BenchResult} as JSON and as a short Markdown report. */
+public final class BenchReport {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private BenchReport() {}
+
+  /** The result as JSON. */
+  public static String json(BenchResult result) throws IOException {
+    return JSON.writeValueAsString(result);
+  }
+
+  /** Writes {@code <name>.json} and {@code <name>.md} into {@code dir}; returns both paths. */
+  public static List<Path> write(BenchResult result, Path dir, String name) throws IOException {
+    Files.createDirectories(dir);
+    Path json = dir.resolve(name + ".json");
+    Path md = dir.resolve(name + ".md");
+    Files.writeString(json, json(result) + "\n");
+    Files.writeString(md, markdown(result));
+    return List.of(json, md);
+  }
+
+  /** The result as Markdown: conditions, throughput, latency and freshness, goals. */
+  public static String markdown(BenchResult r) {
+    StringBuilder b = new StringBuilder();
+    var m = r.machine();
+    b.append("Command: `").append(r.command()).append("`\n\n");
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Date: %s; machine: %d CPUs (`nproc`), %s; Java %s; %s. Load average (1 min) %.2f at"
+                + " the start, %.2f at the end.%n%n",
+            r.date(),
+            m.nproc(),
+            m.cpuModel(),
+            m.javaVersion(),
+            m.os(),
+            m.loadAverageStart(),
+            m.loadAverageEnd()));
+    int repeats = ((Number) r.settings().getOrDefault("repeats", 0)).intValue();
+    b.append("Figures are the median [min–max] over ").append(repeats).append(" repeats.\n\n");
+    if (r.throughput() != null && r.events() != null) {
+      var e = r.events();
+      var t = r.throughput();
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "### Throughput: %,d events (%.0f bytes on average; %,d requests, %,d impressions,"
+                  + " %,d clicks), %d partitions, %s%n%n",
+              e.records(),
+              e.averageBytes(),
+              e.requests(),
+              e.impressions(),
+              e.clicks(),
+              e.partitions(),
+              r.settings().get("deliveryGuarantee")));
+      b.append(
+          "| job | records/s, first → last output | records/s, Flink net runtime | CPU harness"
+              + " JVM (cores) | CPU broker (cores) | heap after GC, max seen (MiB) |\n");
+      b.append("| --- | --- | --- | --- | --- | --- |\n");
+      jobRow(
+          b,
+          "identity",
+          t.identity(),
+          t.identityRecordsPerSecond(),
+          t.identityRecordsPerSecondNetRuntime());
+      jobRow(
+          b,
+          "pipeline",
+          t.pipeline(),
+          t.pipelineRecordsPerSecond(),
+          t.pipelineRecordsPerSecondNetRuntime());
+      b.append("| pipeline / identity | ")
+          .append(percent(t.pipelineToIdentity()))
+          .append(" | ")
+          .append(percent(t.pipelineToIdentityNetRuntime()))
+          .append(" | | | |\n\n");
+    }
+    if (r.latency() != null && !r.latency().isEmpty()) {
+      b.append(
+          "### Latency (event intended send time → prediction appended, ms) and model freshness"
+              + " (ms)\n\n");
+      b.append(
+          "| offered rate (records/s) | of max | p50 | p99 | p99.9 | max | freshness p50 |"
+              + " freshness p99 | predictions without freshness | predictions missing | CPU harness /"
+              + " broker (cores) |\n");
+      b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+      for (RateResult rate : r.latency()) {
+        b.append(String.format(Locale.ROOT, "| %,.0f | ", rate.offeredRate()))
+            .append(Double.isNaN(rate.fractionOfMax()) ? "-" : percent(rate.fractionOfMax()))
+            .append(" | ")
+            .append(fmt(rate.latencyP50Ms()))
+            .append(" | ")
+            .append(fmt(rate.latencyP99Ms()))
+            .append(" | ")
+            .append(fmt(rate.latencyP999Ms()))
+            .append(" | ")
+            .append(fmt(rate.latencyMaxMs()))
+            .append(" | ")
+            .append(fmt(rate.freshnessP50Ms()))
+            .append(" | ")
+            .append(fmt(rate.freshnessP99Ms()))
+            .append(" | ")
+            .append(fmt(rate.freshnessUnknown()))
+            .append(" | ")
+            .append(fmt(rate.missingPredictions()))
+            .append(" | ")
+            .append(
+                String.format(
+                    Locale.ROOT,
+                    "%.2f / %.2f",
+                    rate.harnessCores().median(),
+                    rate.brokerCores().median()))
+            .append(" |\n");
+      }
+      b.append('\n');
+    }
+    if (!r.goals().isEmpty()) {
+      b.append(
+          "### Goals\n\n| goal | target | measured (median) | met |\n| --- | --- | --- | --- |\n");
+      for (Goal g : r.goals()) {
+        b.append("| ")
+            .append(g.goal())
+            .append(" | ")
+            .append(g.target())
+            .append(" | ")
+            .append(
+                Double.isNaN(g.measured())
+                    ? "-"
+                    : String.format(Locale.ROOT, "%,.2f %s", g.measured(), g.unit()))
+            .append(" | ")
+            .append(g.met() == null ? "not measured" : g.met() ? "yes" : "**no**")
+            .append(" |\n");
+      }
+      b.append('\n');
+    }
+    if (r.profile() != null) {
+      b.append("### JFR: ")
+          .append(r.profile().samples())
+          .append(" execution samples of one extra pipeline run\n\n");
+      frames(b, "top of stack (self time)", r.profile().topFrames());
+      frames(b, "topmost Flywheel frame (time in and below it)", r.profile().topFlywheelFrames());
+    }
+    if (!r.notes().isEmpty()) {
+      b.append("Notes:\n\n");
+      for (String note : r.notes()) {
+        b.append("* ").append(note).append('\n');
+      }
+      b.append('\n');
+    }
+    return b.toString();
+  }
+
+  private static void frames(StringBuilder b, String title, List<FrameCount> frames) {
+    b.append("| ").append(title).append(" | samples | share |\n| --- | --- | --- |\n");
+    for (FrameCount f : frames.subList(0, Math.min(12, frames.size()))) {
+      b.append("| `")
+          .append(f.frame())
+          .append("` | ")
+          .append(f.samples())
+          .append(" | ")
+          .append(String.format(Locale.ROOT, "%.1f %%", 100 * f.share()))
+          .append(" |\n");
+    }
+    b.append('\n');
+  }
+
+  private static void jobRow(
+      StringBuilder b, String name, List<JobRun> runs, Summary rate, Summary rateNet) {
+    b.append("| ")
+        .append(name)
+        .append(" | ")
+        .append(fmt(rate))
+        .append(" | ")
+        .append(fmt(rateNet))
+        .append(" | ")
+        .append(fmt2(summarise(runs, run -> run.usage().harnessCores())))
+        .append(" | ")
+        .append(fmt2(summarise(runs, run -> run.usage().brokerCores())))
+        .append(" | ")
+        .append(fmt(summarise(runs, run -> run.usage().heapAfterGcBytes() / 1048576.0)))
+        .append(" of ")
+        .append(
+            runs.isEmpty()
+                ? "-"
+                : String.format(Locale.ROOT, "%,d", runs.get(0).usage().heapMaxBytes() / 1048576))
+        .append(" |\n");
+  }
+
+  static Summary summarise(List<JobRun> runs, ToDoubleFunction<JobRun> f) {
+    return Summary.of(runs.stream().map(run -> f.applyAsDouble(run)).toList());
+  }
+
+  /** {@code median [min–max]} with thousands separators and no decimals. */
+  static String fmt(Summary s) {
+    if (s.n() == 0) {
+      return "-";
+    }
+    return String.format(Locale.ROOT, "%,.0f [%,.0f–%,.0f]", s.median(), s.min(), s.max());
+  }
+
+  private static String fmt2(Summary s) {
+    if (s.n() == 0) {
+      return "-";
+    }
+    return String.format(Locale.ROOT, "%.2f [%.2f–%.2f]", s.median(), s.min(), s.max());
+  }
+
+  private static String percent(Summary s) {
+    if (s.n() == 0) {
+      return "-";
+    }
+    return String.format(
+        Locale.ROOT, "%.0f %% [%.0f–%.0f %%]", 100 * s.median(), 100 * s.min(), 100 * s.max());
+  }
+
+  private static String percent(double f) {
+    return String.format(Locale.ROOT, "%.0f %%", 100 * f);
+  }
+}

@@ -1,0 +1,158 @@
+package dev.flywheel.deploy.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark's machine-readable result, written as JSON by {@link BenchReport}. Times are in
+ * milliseconds unless a name says otherwise; rates in records per second; every summarised figure
+ * is the median and [min, max] over the repeats.
+ *
+ * @param command the command as typed ({@code ./flywheel bench ...})
+ * @param jvmArguments the harness JVM's options
+ * @param date start of the run, ISO-8601 UTC
+ * @param machine where it ran
+ * @param settings the harness options in effect
+ * @param jobArguments the pipeline's options (harness-set and user-given)
+ * @param events the pre-produced events of the throughput phase (null if skipped)
+ * @param throughput identity vs pipeline (null if skipped)
+ * @param latency one entry per offered rate (empty if skipped)
+ * @param goals the project's goals, checked against the medians
+ * @param profile JFR summary of an extra pipeline run (null if not asked)
+ * @param notes how things were measured, and anything that went wrong
+ */
+public record BenchResult(
+    String command,
+    List<String> jvmArguments,
+    String date,
+    Machine machine,
+    Map<String, Object> settings,
+    List<String> jobArguments,
+    Events events,
+    Throughput throughput,
+    List<RateResult> latency,
+    List<Goal> goals,
+    Profile profile,
+    List<String> notes) {
+
+  /** The machine: {@code nproc}, CPU model, Java and OS, load average at start and end. */
+  public record Machine(
+      int nproc,
+      String cpuModel,
+      String javaVersion,
+      String os,
+      double loadAverageStart,
+      double loadAverageEnd,
+      String uptimeStart,
+      String uptimeEnd) {}
+
+  /** The pre-produced events. */
+  public record Events(
+      String topic,
+      int partitions,
+      long records,
+      long bytes,
+      double averageBytes,
+      long requests,
+      long impressions,
+      long clicks,
+      double produceRecordsPerSecond) {}
+
+  /**
+   * One bounded job over the pre-produced events.
+   *
+   * @param outputRecords predictions (pipeline) or copied records (identity) read back
+   * @param expectedOutputRecords what a complete run writes
+   * @param recordsPerSecond input records / (last − first output append time)
+   * @param recordsPerSecondNetRuntime input records / Flink's net runtime of the job
+   */
+  public record JobRun(
+      int repeat,
+      String job,
+      long inputRecords,
+      long outputRecords,
+      long expectedOutputRecords,
+      long deadLetters,
+      long modelUpdateRecords,
+      double recordsPerSecond,
+      double recordsPerSecondNetRuntime,
+      long firstToLastOutputMs,
+      long netRuntimeMs,
+      ResourceMeter.Usage usage) {}
+
+  /** Identity and pipeline runs and their summaries; ratios are per repeat, then summarised. */
+  public record Throughput(
+      List<JobRun> identity,
+      List<JobRun> pipeline,
+      Summary identityRecordsPerSecond,
+      Summary pipelineRecordsPerSecond,
+      Summary pipelineToIdentity,
+      Summary identityRecordsPerSecondNetRuntime,
+      Summary pipelineRecordsPerSecondNetRuntime,
+      Summary pipelineToIdentityNetRuntime) {}
+
+  /** Percentiles of one histogram. */
+  public record Percentiles(long count, double p50, double p99, double p999, double max) {
+    /** The percentiles of {@code h}. */
+    public static Percentiles of(LogHistogram h) {
+      return new Percentiles(
+          h.count(), h.percentile(0.5), h.percentile(0.99), h.percentile(0.999), h.max());
+    }
+  }
+
+  /**
+   * One open-loop run at one offered rate.
+   *
+   * @param offeredRate records per second the schedule offered
+   * @param achievedSendRate records sent per second of the measured window (lower if the producer
+   *     fell behind its schedule)
+   * @param expectedPredictions requests and impressions sent in the measured window
+   * @param receivedPredictions predictions of those read back before the drain timeout
+   * @param appendLatencyMs prediction append time (LogAppendTime) − intended send time
+   * @param consumedLatencyMs time the harness's consumer saw the prediction − intended send time
+   * @param producerLagMicros actual − intended send time in the producer
+   * @param freshnessMs prediction's {@code scoredAt} − newest example event time of the model
+   *     version that scored it (from the model-updates topic)
+   * @param freshnessUnknown predictions whose model version had no published examples (version 0,
+   *     or no update read)
+   */
+  public record RateRun(
+      int repeat,
+      double offeredRate,
+      double achievedSendRate,
+      long sent,
+      long expectedPredictions,
+      long receivedPredictions,
+      Percentiles appendLatencyMs,
+      Percentiles consumedLatencyMs,
+      Percentiles producerLagMicros,
+      Percentiles freshnessMs,
+      long freshnessUnknown,
+      ResourceMeter.Usage usage) {}
+
+  /** All runs at one offered rate and their summaries. */
+  public record RateResult(
+      double fractionOfMax,
+      double offeredRate,
+      List<RateRun> runs,
+      Summary latencyP50Ms,
+      Summary latencyP99Ms,
+      Summary latencyP999Ms,
+      Summary latencyMaxMs,
+      Summary freshnessP50Ms,
+      Summary freshnessP99Ms,
+      Summary freshnessUnknown,
+      Summary missingPredictions,
+      Summary harnessCores,
+      Summary brokerCores) {}
+
+  /** One of the project's goals and whether the median met it. */
+  public record Goal(String goal, String target, double measured, String unit, Boolean met) {}
+
+  /** Top frames of the JFR execution samples of one extra pipeline run. */
+  public record Profile(
+      String file, long samples, List<FrameCount> topFrames, List<FrameCount> topFlywheelFrames) {}
+
+  /** A method and the share of samples it had. */
+  public record FrameCount(String frame, long samples, double share) {}
+}

@@ -1,0 +1,341 @@
+package dev.flywheel.deploy.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flywheel.deploy.bench.BenchResult.Events;
+import dev.flywheel.deploy.bench.BenchResult.Goal;
+import dev.flywheel.deploy.bench.BenchResult.JobRun;
+import dev.flywheel.deploy.bench.BenchResult.Machine;
+import dev.flywheel.deploy.bench.BenchResult.Percentiles;
+import dev.flywheel.deploy.bench.BenchResult.RateResult;
+import dev.flywheel.deploy.bench.BenchResult.RateRun;
+import dev.flywheel.deploy.bench.BenchResult.Throughput;
+import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.events.Event;
+import dev.flywheel.jobs.events.EventDecoder;
+import dev.flywheel.jobs.events.EventType;
+import dev.flywheel.jobs.events.Prediction;
+import dev.flywheel.jobs.events.PredictionJson;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The harness's pieces on tiny inputs: no broker, no cluster, no timing. */
+class BenchPiecesTest {
+
+  // ---------------------------------------------------------------- histogram
+
+  @Test
+  void histogramPercentilesMatchSortedArrayWithinOneBucket() {
+    Random random = new Random(42);
+    LogHistogram h = new LogHistogram();
+    long[] values = new long[20_001];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (long) Math.exp(random.nextDouble() * Math.log(50_000_000)); // log-uniform
+      h.record(values[i]);
+    }
+    Arrays.sort(values);
+    for (double q : new double[] {0, 0.01, 0.5, 0.9, 0.99, 0.999, 1}) {
+      long exact = values[(int) Math.max(0, Math.ceil(q * values.length) - 1)];
+      assertThat(h.percentile(q))
+          .as("q=%s exact=%d", q, exact)
+          .isGreaterThanOrEqualTo(exact)
+          .isLessThanOrEqualTo(exact + exact / 64.0);
+    }
+    assertThat(h.max()).isEqualTo(values[values.length - 1]);
+    assertThat(h.min()).isEqualTo(values[0]);
+    assertThat(h.count()).isEqualTo(values.length);
+    assertThat(h.percentile(1)).isEqualTo(values[values.length - 1]);
+  }
+
+  @Test
+  void histogramIsExactBelow128AndCountsNegatives() {
+    LogHistogram h = new LogHistogram();
+    for (long v = 1; v <= 100; v++) {
+      h.record(v);
+    }
+    h.record(-5);
+    assertThat(h.negatives()).isEqualTo(1);
+    assertThat(h.count()).isEqualTo(101);
+    assertThat(h.percentile(0.5)).isEqualTo(50); // rank 51 of 0,1..100
+    assertThat(h.percentile(0.99)).isEqualTo(99);
+    assertThat(h.min()).isZero();
+    assertThat(new LogHistogram().percentile(0.5)).isNaN();
+    assertThatThrownBy(() -> h.percentile(1.5)).hasMessageContaining("q must be in [0, 1]");
+  }
+
+  @Test
+  void histogramBucketsCoverEveryValueOnce() {
+    Random random = new Random(7);
+    for (int i = 0; i < 100_000; i++) {
+      long v = (random.nextLong() >>> 1) >>> random.nextInt(63);
+      int index = LogHistogram.index(v);
+      assertThat(LogHistogram.upperBound(index)).as("v=%d", v).isGreaterThanOrEqualTo(v);
+      if (index > 0) {
+        assertThat(LogHistogram.upperBound(index - 1)).as("v=%d", v).isLessThan(v);
+      }
+    }
+    assertThat(LogHistogram.upperBound(LogHistogram.index(Long.MAX_VALUE)))
+        .isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
+  void histogramsAdd() {
+    LogHistogram a = new LogHistogram();
+    LogHistogram b = new LogHistogram();
+    a.record(10);
+    b.record(1000);
+    b.record(20);
+    a.add(b);
+    assertThat(a.count()).isEqualTo(3);
+    assertThat(a.max()).isEqualTo(1000);
+    assertThat(a.percentile(0.5)).isEqualTo(20);
+    assertThat(a.mean()).isEqualTo(1030 / 3.0);
+  }
+
+  // ---------------------------------------------------------------- open-loop schedule
+
+  @Test
+  void scheduleSpacesIntendedTimesEvenlyFromTheStart() {
+    OpenLoopSchedule s = new OpenLoopSchedule(5_000, 1_000_000, 1000, 10);
+    assertThat(s.intendedNanos(0)).isEqualTo(5_000);
+    assertThat(s.intendedNanos(3)).isEqualTo(5_000 + 3_000_000);
+    assertThat(s.intendedEpochMillis(0)).isEqualTo(1_000_000);
+    assertThat(s.intendedEpochMillis(7)).isEqualTo(1_000_007);
+    assertThat(s.endNanos()).isEqualTo(5_000 + 10_000_000);
+    OpenLoopSchedule third = new OpenLoopSchedule(0, 0, 3, 3);
+    assertThat(third.intendedNanos(1)).isEqualTo(333_333_333);
+    assertThat(third.intendedEpochMillis(2)).isEqualTo(666);
+    assertThat(OpenLoopSchedule.slotsFor(1000, 20_000_000_000L)).isEqualTo(20_000);
+    assertThat(OpenLoopSchedule.slotsFor(2.5, 1_000_000_000L)).isEqualTo(2);
+  }
+
+  @Test
+  void slotsBecomeDueAtTheirIntendedTimeWhetherOrNotEarlierOnesWereSent() {
+    OpenLoopSchedule s = new OpenLoopSchedule(1_000, 0, 1000, 5);
+    assertThat(s.dueAt(999)).isZero();
+    assertThat(s.dueAt(1_000)).isEqualTo(1);
+    assertThat(s.dueAt(1_000 + 999_999)).isEqualTo(1);
+    assertThat(s.dueAt(1_000 + 1_000_000)).isEqualTo(2);
+    // A producer that stalled for 3.5 ms finds 4 slots due at once, not one.
+    assertThat(s.dueAt(1_000 + 3_500_000)).isEqualTo(4);
+    assertThat(s.dueAt(Long.MAX_VALUE / 2)).isEqualTo(5);
+    Random random = new Random(3);
+    OpenLoopSchedule odd = new OpenLoopSchedule(0, 0, 7_777.7, 100_000);
+    for (int i = 0; i < 10_000; i++) {
+      long now = (long) (random.nextDouble() * odd.endNanos());
+      long due = odd.dueAt(now);
+      assertThat(odd.intendedNanos(due - 1)).isLessThanOrEqualTo(now);
+      if (due < odd.slots()) {
+        assertThat(odd.intendedNanos(due)).isGreaterThan(now);
+      }
+    }
+    assertThatThrownBy(() -> new OpenLoopSchedule(0, 0, 0, 1)).hasMessageContaining("rate");
+  }
+
+  // ---------------------------------------------------------------- synthetic events
+
+  @Test
+  void syntheticEventsFollowTheContractAndTheSeed() {
+    EventDecoder decoder = new EventDecoder(JobSettings.defaults().decoderConfig());
+    SyntheticEvents a = new SyntheticEvents(11);
+    SyntheticEvents b = new SyntheticEvents(11);
+    Set<String> impressions = new HashSet<>();
+    Map<SyntheticEvents.Type, Integer> counts = new java.util.EnumMap<>(SyntheticEvents.Type.class);
+    long bytes = 0;
+    int n = 20_000;
+    for (int i = 0; i < n; i++) {
+      long ts = 1_764_000_000_000L + i;
+      SyntheticEvents.Record r = a.next(ts);
+      assertThat(b.next(ts).value()).isEqualTo(r.value());
+      Event e = decoder.decode(r.value());
+      assertThat(e)
+          .as("%s: %s", new String(r.value(), StandardCharsets.UTF_8), decoder.failure())
+          .isNotNull();
+      assertThat(e.ts).isEqualTo(ts);
+      counts.merge(r.type(), 1, Integer::sum);
+      bytes += r.value().length;
+      switch (r.type()) {
+        case REQUEST -> assertThat(e.type).isEqualTo(EventType.REQUEST);
+        case IMPRESSION -> impressions.add(e.impressionId);
+        case CLICK ->
+            assertThat(impressions).as("click after its impression").contains(e.impressionId);
+      }
+    }
+    assertThat(counts.get(SyntheticEvents.Type.IMPRESSION))
+        .isBetween(
+            2 * counts.get(SyntheticEvents.Type.REQUEST) - 2,
+            2 * counts.get(SyntheticEvents.Type.REQUEST));
+    double ctr =
+        (double) counts.get(SyntheticEvents.Type.CLICK)
+            / counts.get(SyntheticEvents.Type.IMPRESSION);
+    assertThat(ctr).isBetween(0.05, 0.4);
+    assertThat(bytes / (double) n).isBetween(150.0, 260.0);
+    assertThat(new SyntheticEvents(12).next(1_764_000_000_000L).value())
+        .isNotEqualTo(new SyntheticEvents(11).next(1_764_000_000_000L).value());
+  }
+
+  // ---------------------------------------------------------------- predictions and freshness
+
+  @Test
+  void readsTheFieldsOfAPredictionTheJobWrites() throws Exception {
+    Prediction p = new Prediction();
+    p.type = EventType.REQUEST;
+    p.model = "default";
+    p.modelVersion = 17;
+    p.requestId = "r1";
+    p.rankedItemIds = new String[] {"i2", "i1"};
+    p.rankedScores = new double[] {0.5, 0.25};
+    p.eventTs = 1_764_000_000_123L;
+    p.scoredAt = 1_764_000_000_456L;
+    LatencyBench.PredictionFields f = LatencyBench.parsePrediction(PredictionJson.encode(p));
+    assertThat(f)
+        .isEqualTo(new LatencyBench.PredictionFields(17, 1_764_000_000_123L, 1_764_000_000_456L));
+  }
+
+  @Test
+  void freshnessJoinsPredictionVersionsWithTheirNewestExampleTime() {
+    LatencyBench.Window w = new LatencyBench.Window(1000, 2000);
+    assertThat(w.contains(999)).isFalse();
+    assertThat(w.contains(2000)).isTrue();
+    w.add(1000, 1010, 1020, 3, 1500); // version 3, scored at 1500
+    w.add(1100, 1150, 1160, 4, 1700);
+    w.add(1200, 1201, 1202, 0, 1300); // never published: unknown
+    w.add(1300, 1301, 1302, 5, 1800); // not read yet: unknown and unread
+    LogHistogram fresh = new LogHistogram();
+    long[] counts = LatencyBench.freshness(w, Map.of(3L, 1200L, 4L, 1650L, 0L, 0L), fresh);
+    assertThat(counts).containsExactly(2, 1);
+    assertThat(fresh.count()).isEqualTo(2);
+    assertThat(fresh.min()).isEqualTo(50); // 1700 - 1650
+    assertThat(fresh.max()).isEqualTo(300); // 1500 - 1200
+    assertThat(w.received()).isEqualTo(4);
+    assertThat(w.append.max()).isEqualTo(50);
+  }
+
+  // ---------------------------------------------------------------- options
+
+  @Test
+  void optionsHaveDefaultsPassJobOptionsThroughAndNameBadOnes() {
+    BenchSettings s =
+        BenchMain.parse("--records", "1000", "--", "--flywheel.trainer.batch-size", "32");
+    assertThat(s.records()).isEqualTo(1000);
+    assertThat(s.rateFractions()).containsExactly(0.25, 0.5, 0.75);
+    assertThat(s.repeats()).isEqualTo(3);
+    assertThat(s.phases())
+        .containsExactlyInAnyOrder(BenchSettings.Phase.THROUGHPUT, BenchSettings.Phase.LATENCY);
+    assertThat(s.command())
+        .isEqualTo("./flywheel bench --records 1000 -- --flywheel.trainer.batch-size 32");
+    JobSettings job = s.pipelineSettings("localhost:1234", "t");
+    assertThat(job.batchSize()).isEqualTo(32);
+    assertThat(job.attributionWindow()).hasSeconds(5);
+    assertThat(job.predictionsTopic()).isEqualTo("bench-predictions-t");
+    assertThat(job.bootstrapServers()).isEqualTo("localhost:1234");
+
+    assertThatThrownBy(() -> BenchMain.parse("--repeats", "0"))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("--repeats");
+    assertThatThrownBy(() -> BenchMain.parse("--phases", "latency"))
+        .hasMessageContaining("--absolute-rates");
+    assertThatThrownBy(() -> BenchMain.parse("--", "--flywheel.trainer.batch-size", "0"))
+        .hasMessageContaining("flywheel.trainer.batch-size");
+  }
+
+  // ---------------------------------------------------------------- result file
+
+  @Test
+  void resultFileHasTheFiguresAndTheConditions() throws Exception {
+    ResourceMeter.Usage usage =
+        new ResourceMeter.Usage(1000, 1500, 300, 100 << 20, 200 << 20, 1 << 30, 1.5, 2.5);
+    List<JobRun> identity =
+        List.of(
+            new JobRun(1, "identity", 1000, 1000, 1000, 0, 0, 400_000, 300_000, 2, 3, usage),
+            new JobRun(2, "identity", 1000, 1000, 1000, 0, 0, 200_000, 100_000, 5, 10, usage));
+    List<JobRun> pipeline =
+        List.of(
+            new JobRun(1, "pipeline", 1000, 600, 600, 0, 5, 100_000, 50_000, 10, 20, usage),
+            new JobRun(2, "pipeline", 1000, 600, 600, 0, 5, 100_000, 50_000, 10, 20, usage));
+    Throughput t = PipelineBench.throughput(identity, pipeline);
+    assertThat(t.pipelineToIdentity()).isEqualTo(new Summary(0.375, 0.25, 0.5, 2));
+    Percentiles lat = new Percentiles(10, 20, 90, 120, 130);
+    Percentiles fresh = new Percentiles(10, 400, 1200, 1300, 1400);
+    List<RateResult> latency = new ArrayList<>();
+    for (double f : new double[] {0.25, 0.5, 0.75}) {
+      RateRun run =
+          new RateRun(1, f * 200_000, f * 200_000, 100, 60, 60, lat, lat, lat, fresh, 0, usage);
+      latency.add(PipelineBench.rateResult(f, f * 200_000, List.of(run)));
+    }
+    List<Goal> goals = PipelineBench.goals(t, latency);
+    assertThat(goals).extracting(Goal::met).containsExactly(false, true, false);
+    assertThat(goals.get(1).goal()).contains("50 %");
+    BenchResult result =
+        new BenchResult(
+            "./flywheel bench --records 1000",
+            List.of("-Xmx2g"),
+            "2026-11-27T18:05:00Z",
+            new Machine(2, "Test CPU", "17", "Linux", 1.0, 2.0, "up", "up"),
+            Map.of("repeats", 2),
+            List.of("--flywheel.parallelism", "2"),
+            new Events("bench-events", 2, 1000, 200_000, 200, 300, 600, 100, 50_000),
+            t,
+            latency,
+            goals,
+            null,
+            List.of("a note"));
+
+    JsonNode json = new ObjectMapper().readTree(BenchReport.json(result));
+    assertThat(json.path("command").asText()).isEqualTo("./flywheel bench --records 1000");
+    assertThat(json.path("machine").path("nproc").asInt()).isEqualTo(2);
+    assertThat(json.path("machine").path("cpuModel").asText()).isEqualTo("Test CPU");
+    assertThat(json.path("throughput").path("pipelineToIdentity").path("median").asDouble())
+        .isEqualTo(0.375);
+    assertThat(
+            json.path("throughput")
+                .path("identity")
+                .get(1)
+                .path("usage")
+                .path("brokerCpuMillis")
+                .asLong())
+        .isEqualTo(300);
+    assertThat(json.path("latency").get(1).path("latencyP99Ms").path("median").asDouble())
+        .isEqualTo(90);
+    assertThat(
+            json.path("latency")
+                .get(1)
+                .path("runs")
+                .get(0)
+                .path("freshnessMs")
+                .path("p99")
+                .asDouble())
+        .isEqualTo(1200);
+    assertThat(json.path("goals").get(0).path("met").asBoolean(true)).isFalse();
+
+    String md = BenchReport.markdown(result);
+    assertThat(md)
+        .contains("Command: `./flywheel bench --records 1000`")
+        .contains("2 CPUs (`nproc`), Test CPU")
+        .contains("| pipeline / identity | 38 % [25–50 %]")
+        .contains(
+            "| 100,000 | 50 % | 20 [20–20] | 90 [90–90] | 120 [120–120] | 130 [130–130] | 400 [400–400] | 1,200 [1,200–1,200] |")
+        .contains(
+            "| p99 model freshness at 50 % of max (100,000/s) | <= 1000 ms | 1,200.00 ms | **no** |")
+        .contains("* a note");
+  }
+
+  @Test
+  void summaryIsMedianAndRangeWithoutNaN() {
+    assertThat(Summary.of(List.of(3.0, 1.0, 2.0))).isEqualTo(new Summary(2, 1, 3, 3));
+    assertThat(Summary.of(List.of(4.0, 1.0, Double.NaN, 2.0, 3.0)))
+        .isEqualTo(new Summary(2.5, 1, 4, 4));
+    assertThat(Summary.of(List.of(Double.NaN)).n()).isZero();
+  }
+}
