@@ -187,11 +187,24 @@ public record BenchSettings(
     return pipelineSettings(bootstrapServers, tag, topics);
   }
 
-  /** The pipeline's settings for one run on {@code topics}. */
+  /** The pipeline's settings for one run on {@code topics}, reading the events topic forever. */
   public JobSettings pipelineSettings(String bootstrapServers, String tag, Topics topics) {
+    return pipelineSettings(bootstrapServers, tag, topics, false);
+  }
+
+  /**
+   * The pipeline's settings for one run on {@code topics}; {@code bounded} stops the source at the
+   * end offsets the events topic had when the job started ({@code flywheel.kafka.bounded}).
+   */
+  public JobSettings pipelineSettings(
+      String bootstrapServers, String tag, Topics topics, boolean bounded) {
+    List<String> args = new ArrayList<>(pipelineArgs(bootstrapServers, tag, topics));
+    if (bounded) {
+      args.add("--flywheel.kafka.bounded");
+      args.add("true");
+    }
     try {
-      return JobSettings.fromArgs(
-          pipelineArgs(bootstrapServers, tag, topics).toArray(new String[0]));
+      return JobSettings.fromArgs(args.toArray(new String[0]));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("pipeline option (after --): " + e.getMessage(), e);
     }

@@ -129,7 +129,7 @@ final class LatencyBench {
             new TopicSpec(topics.dlq(), settings.partitions(), BenchCluster.LOG_APPEND_TIME)));
     JobSettings job = settings.pipelineSettings(cluster.bootstrapServers(), tag, topics);
     var env = cluster.environment(FlywheelJob.flinkConfiguration(job));
-    BenchJobs.addPipeline(env, job, false);
+    FlywheelJob.addKafkaPipeline(env, job);
     JobID id = cluster.submit(env, "bench " + tag);
     List<Window> windows = new CopyOnWriteArrayList<>();
     Map<Long, Long> newestByVersion = new ConcurrentHashMap<>();

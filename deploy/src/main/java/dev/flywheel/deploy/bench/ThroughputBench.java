@@ -157,9 +157,9 @@ final class ThroughputBench {
                 topics.predictions(), settings.partitions(), BenchCluster.LOG_APPEND_TIME),
             new TopicSpec(topics.modelUpdates(), 1, BenchCluster.LOG_APPEND_TIME),
             new TopicSpec(topics.dlq(), settings.partitions(), BenchCluster.LOG_APPEND_TIME)));
-    JobSettings job = settings.pipelineSettings(cluster.bootstrapServers(), tag, topics);
+    JobSettings job = settings.pipelineSettings(cluster.bootstrapServers(), tag, topics, true);
     StreamExecutionEnvironment env = cluster.environment(FlywheelJob.flinkConfiguration(job));
-    BenchJobs.addPipeline(env, job, true);
+    FlywheelJob.addKafkaPipeline(env, job);
     if (duringRun != null) {
       duringRun.begin();
     }
