@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -43,7 +44,8 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
  *
  * <p>Layout of the state directory: {@code kafka/} (the broker's config, data and {@code
  * broker.log}), {@code flink/checkpoints/} (retained on cancellation; the next start restores the
- * newest unless told not to), {@code flink/tmp/}, {@code flink/web-<pid>/}, {@code logs/}.
+ * newest unless told not to, and removes the other jobs' folders), {@code flink/tmp/}, {@code
+ * flink/web-<pid>/}, {@code logs/}.
  */
 public final class LocalStack implements AutoCloseable {
   private static final Duration FLINK_TIMEOUT = Duration.ofSeconds(60);
@@ -165,8 +167,8 @@ public final class LocalStack implements AutoCloseable {
 
     // Build the job graph first: a bad job option fails before anything starts.
     Path checkpoints = state.resolve("flink").resolve("checkpoints");
-    Optional<Path> restoreFrom =
-        settings.restore() ? newestCheckpoint(checkpoints) : Optional.empty();
+    Optional<Path> newest = newestCheckpoint(checkpoints);
+    Optional<Path> restoreFrom = settings.restore() ? newest : Optional.empty();
     Configuration conf = flinkConfiguration(settings);
     Configuration jobConf = new Configuration(conf);
     restoreFrom.ifPresent(
@@ -182,7 +184,15 @@ public final class LocalStack implements AutoCloseable {
 
     Files.createDirectories(state);
     checkPortFree("--dashboard-port", settings.dashboardPort());
+    List<Path> pruned = pruneCheckpoints(checkpoints, newest);
     out.println("Flywheel local mode; state directory: " + state);
+    if (!pruned.isEmpty()) {
+      out.println(
+          "  removed "
+              + pruned.size()
+              + " older checkpoint folder(s); kept "
+              + newest.map(p -> p.getParent().toString()).orElse("none"));
+    }
     out.println("Starting Kafka (KRaft, child JVM) on " + bootstrap + " ...");
     LocalKafka kafka =
         LocalKafka.builder(state.resolve("kafka"))
@@ -446,6 +456,41 @@ public final class LocalStack implements AutoCloseable {
           .map(Path::getParent);
     } catch (IOException e) {
       throw new UncheckedIOException("could not list checkpoints in " + checkpoints, e);
+    }
+  }
+
+  /**
+   * Deletes every job folder under {@code checkpoints} except the one holding {@code keep} (the
+   * newest retained checkpoint), so retained checkpoints do not pile up run after run. Runs before
+   * the job starts, when no job writes there; the kept folder is what a restore needs (the new job
+   * does not claim it, and the next start picks whichever of the two is newer).
+   *
+   * @return the folders removed
+   */
+  static List<Path> pruneCheckpoints(Path checkpoints, Optional<Path> keep) {
+    if (!Files.isDirectory(checkpoints)) {
+      return List.of();
+    }
+    Path keepJob = keep.map(Path::getParent).map(Path::toAbsolutePath).orElse(null);
+    List<Path> removed = new ArrayList<>();
+    try (Stream<Path> jobs = Files.list(checkpoints)) {
+      for (Path job : jobs.filter(Files::isDirectory).toList()) {
+        if (!job.toAbsolutePath().equals(keepJob)) {
+          deleteRecursively(job);
+          removed.add(job);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not prune checkpoints in " + checkpoints, e);
+    }
+    return removed;
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
