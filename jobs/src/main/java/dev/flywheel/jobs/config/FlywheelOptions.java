@@ -163,6 +163,15 @@ public final class FlywheelOptions {
           "Most bytes of the original record copied into a dead letter (the rest is cut, and the"
               + " dead letter says so), so a dead letter always fits one Kafka record.");
 
+  public static final ConfigOption<String> FEATURES_CROSSES =
+      option(
+          key("flywheel.features.crosses").stringType().defaultValue(""),
+          "Feature crosses the decoder adds, comma separated, each two feature names joined by *"
+              + " (e.g. segment*category,segment*item): an event with both features gets one more"
+              + " hashed feature for the pair of their values, per candidate when a side is a"
+              + " candidate's feature. Empty for none. Changing it changes the model's input:"
+              + " start a fresh model.");
+
   // ---------------------------------------------------------------- event time and join
 
   public static final ConfigOption<Duration> WATERMARK_OUT_OF_ORDERNESS =

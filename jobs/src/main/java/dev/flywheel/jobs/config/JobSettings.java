@@ -4,6 +4,7 @@ import static dev.flywheel.jobs.config.FlywheelOptions.*;
 
 import dev.flywheel.jobs.events.DecoderConfig;
 import dev.flywheel.jobs.events.EventDecoder;
+import dev.flywheel.jobs.events.FeatureCross;
 import dev.flywheel.model.Model;
 import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.features.FeatureHasher;
@@ -14,6 +15,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -54,6 +56,7 @@ public final class JobSettings implements Serializable {
   private final int maxFeatures;
   private final int maxCandidates;
   private final int dlqMaxOriginalBytes;
+  private final List<FeatureCross> crosses;
 
   /** Accepted model ids (unmodifiable), or null when any id is accepted. */
   private final Set<String> modelIds;
@@ -137,6 +140,7 @@ public final class JobSettings implements Serializable {
     maxFeatures = intIn(c, DECODE_MAX_FEATURES, 1, 1_000_000);
     maxCandidates = intIn(c, DECODE_MAX_CANDIDATES, 1, 100_000);
     dlqMaxOriginalBytes = intIn(c, DLQ_MAX_ORIGINAL_BYTES, 0, 128 * 1024);
+    crosses = FeatureCross.parseList(read(c, FEATURES_CROSSES), FEATURES_CROSSES.key());
     modelIds = parseModelIds(read(c, MODEL_IDS));
 
     outOfOrderness = durationIn(c, WATERMARK_OUT_OF_ORDERNESS, Duration.ZERO, Duration.ofHours(1));
@@ -465,7 +469,8 @@ public final class JobSettings implements Serializable {
         maxRecordBytes,
         maxFeatures,
         maxCandidates,
-        loss == ModelConfig.LossType.LOGISTIC);
+        loss == ModelConfig.LossType.LOGISTIC,
+        crosses);
   }
 
   /**
@@ -571,6 +576,11 @@ public final class JobSettings implements Serializable {
 
   public int dlqMaxOriginalBytes() {
     return dlqMaxOriginalBytes;
+  }
+
+  /** The feature crosses the decoder adds (unmodifiable; empty for none). */
+  public List<FeatureCross> crosses() {
+    return crosses;
   }
 
   public Duration watermarkOutOfOrderness() {

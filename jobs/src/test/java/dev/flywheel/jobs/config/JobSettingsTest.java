@@ -141,6 +141,7 @@ class JobSettingsTest {
         "flywheel.decode.max-features|0|flywheel.decode.max-features must be in",
         "flywheel.decode.max-candidates|0|flywheel.decode.max-candidates must be in",
         "flywheel.dlq.max-original-bytes|1000000|flywheel.dlq.max-original-bytes must be in",
+        "flywheel.features.crosses|segment*|flywheel.features.crosses must be comma-separated crosses",
         "flywheel.watermark.out-of-orderness|2 h|flywheel.watermark.out-of-orderness must be in",
         "flywheel.watermark.idleness|2 h|flywheel.watermark.idleness must be in",
         "flywheel.join.attribution-window|0 ms|flywheel.join.attribution-window must be in",
