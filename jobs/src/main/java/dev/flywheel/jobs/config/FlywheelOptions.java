@@ -310,6 +310,14 @@ public final class FlywheelOptions {
           key("flywheel.model.learning-rate").doubleType().defaultValue(MODEL.learningRate()),
           "Learning rate, in (0, 10].");
 
+  public static final ConfigOption<Double> MODEL_ADAGRAD_INITIAL_ACCUMULATOR =
+      option(
+          key("flywheel.model.adagrad-initial-accumulator").doubleType().defaultValue(0.0),
+          "Start value of AdaGrad's squared-gradient sums, in [0, 1]. 0 makes each weight's first"
+              + " steps the learning rate whatever its gradient's size, so rare features (a cross"
+              + " seen once per thousand examples, its gradient averaged over a batch) learn as"
+              + " fast as common ones; larger values damp early steps.");
+
   public static final ConfigOption<Double> MODEL_MOMENTUM =
       option(
           key("flywheel.model.momentum").doubleType().defaultValue(MODEL.momentum()),

@@ -84,6 +84,7 @@ public final class JobSettings implements Serializable {
   private final ModelConfig.OptimizerType optimizer;
   private final double learningRate;
   private final double momentum;
+  private final double adagradInitialAccumulator;
   private final double l2;
   private final double clip;
 
@@ -179,6 +180,7 @@ public final class JobSettings implements Serializable {
     optimizer = read(c, MODEL_OPTIMIZER);
     learningRate = doubleIn(c, MODEL_LEARNING_RATE, 0, false, 10);
     momentum = doubleIn(c, MODEL_MOMENTUM, 0, true, 0.999);
+    adagradInitialAccumulator = doubleIn(c, MODEL_ADAGRAD_INITIAL_ACCUMULATOR, 0, true, 1);
     l2 = doubleIn(c, MODEL_L2, 0, true, 1);
     clip = doubleIn(c, MODEL_CLIP, 0, true, 1e6);
     initialPrediction = read(c, MODEL_INITIAL_PREDICTION);
@@ -424,6 +426,7 @@ public final class JobSettings implements Serializable {
         .optimizer(optimizer)
         .learningRate(learningRate)
         .momentum(momentum)
+        .adagradInitialAccumulator(adagradInitialAccumulator)
         .l2(l2)
         .gradientClipNorm(clip)
         .maxBatchSize(batchSize)
@@ -665,6 +668,10 @@ public final class JobSettings implements Serializable {
 
   public double momentum() {
     return momentum;
+  }
+
+  public double adagradInitialAccumulator() {
+    return adagradInitialAccumulator;
   }
 
   public double learningRate() {
