@@ -61,7 +61,7 @@ class InProcessLoopTest {
     assertThat(model)
         .as("model vs random; curve:%n%s", report(crossed))
         .isGreaterThan(2.2 * random);
-    assertThat(model).as("model vs the oracle").isGreaterThan(0.75 * oracle);
+    assertThat(model).as("model vs the oracle").isGreaterThan(0.7 * oracle);
     assertThat(withoutCrosses)
         .as("the crosses carry the interactions; without them:%n%s", report(plain))
         .isLessThan(model - 0.02);
