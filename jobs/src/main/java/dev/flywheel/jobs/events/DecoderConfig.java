@@ -27,8 +27,13 @@ public record DecoderConfig(
 
   /** A configuration without feature crosses. */
   public DecoderConfig(
-      int hashBits, int seed, int maxRecordBytes, int maxFeatures, int maxCandidates, boolean bin) {
-    this(hashBits, seed, maxRecordBytes, maxFeatures, maxCandidates, bin, List.of());
+      int hashBits,
+      int seed,
+      int maxRecordBytes,
+      int maxFeatures,
+      int maxCandidates,
+      boolean binaryLabels) {
+    this(hashBits, seed, maxRecordBytes, maxFeatures, maxCandidates, binaryLabels, List.of());
   }
 
   public DecoderConfig {
