@@ -15,6 +15,7 @@ import dev.flywheel.simulator.Outcome;
 import dev.flywheel.simulator.RandomPolicy;
 import dev.flywheel.simulator.Ranking;
 import dev.flywheel.simulator.Request;
+import dev.flywheel.simulator.SimulatorCli;
 import dev.flywheel.simulator.Slate;
 import dev.flywheel.simulator.World;
 import dev.flywheel.simulator.WorldConfig;
@@ -43,7 +44,8 @@ import java.util.PriorityQueue;
  * pipeline reaches with the same options, and the place to compare options fast.
  *
  * <p>Run it with {@code ./flywheel sim-loop [options] [--flywheel.<job option> value ...]}; {@link
- * #main} prints the options.
+ * #main} prints the options. Like {@code ./flywheel local --simulate}, the command line gives the
+ * job the simulator's feature crosses ({@link LocalSimulation#CROSSES}) unless told otherwise.
  */
 public final class InProcessLoop {
 
@@ -75,9 +77,13 @@ public final class InProcessLoop {
       int publishEvery,
       JobSettings job) {
 
-    /** The defaults: the recorded loop run's scenario, with the job's default options. */
+    /**
+     * The defaults: the recorded loop run's scenario (40 000 requests, windows of 2 000) with the
+     * simulator's default ε and the given job settings.
+     */
     public static Settings defaults(JobSettings job) {
-      return new Settings(40_000, 2_000, 20, 5, 0.1, 42L, 0, 1_850, 10.0, 200, job);
+      double epsilon = SimulatorCli.parse().epsilon();
+      return new Settings(40_000, 2_000, 20, 5, epsilon, 42L, 0, 1_850, 10.0, 200, job);
     }
   }
 
@@ -277,14 +283,16 @@ public final class InProcessLoop {
         --requests N            requests (default 40000)
         --window N              requests per window (default 2000)
         --candidates N, -k N    candidates per request and items shown (default 20, 5)
-        --epsilon X             exploration of the model policy (default 0.1)
+        --epsilon X             exploration of the model policy (default: the simulator's, 0.02)
         --seed N                world seed (default 42)
         --drift-at N            request of the drift (default 0: none)
         --negative-delay N      requests before a negative reaches the trainer (default 1850)
         --click-requests-per-second X
                                 requests per second of click delay (default 10)
         --publish-every N       requests between model publications (default 200)
-        --flywheel.* value      any job option (e.g. --flywheel.features.crosses segment*item)
+        --flywheel.* value      any job option; as under ./flywheel local --simulate the job
+                                crosses segment*category,segment*item unless
+                                --flywheel.features.crosses is given ('' for none)
       """;
 
   /** The command line; see {@link #USAGE}. */
@@ -357,9 +365,13 @@ public final class InProcessLoop {
             negativeDelay,
             clickRate,
             publishEvery,
-            JobSettings.fromArgs(jobArgs.toArray(new String[0])));
+            JobSettings.fromArgs(
+                LocalSimulation.jobArgs(FlywheelLauncher.NAME, jobArgs).toArray(new String[0])));
     System.out.println(
-        "job options: " + (jobArgs.isEmpty() ? "(defaults)" : String.join(" ", jobArgs)));
+        "job options: "
+            + String.join(" ", LocalSimulation.jobArgs(FlywheelLauncher.NAME, jobArgs))
+            + "; ε "
+            + epsilon);
     long start = System.nanoTime();
     Result r = run(s);
     report(s, r, System.out);
