@@ -131,6 +131,8 @@ public final class LocalRunner implements Callable<Integer> {
               + LocalSimulation.TIME_SCALE
               + " and an attribution window of "
               + LocalSimulation.ATTRIBUTION_WINDOW
+              + " and the feature crosses "
+              + LocalSimulation.CROSSES
               + " unless given; the learning curve goes to <state-dir>/simulator/.")
   boolean simulate;
 

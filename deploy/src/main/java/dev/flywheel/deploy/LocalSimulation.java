@@ -28,8 +28,10 @@ import org.apache.kafka.clients.producer.Producer;
  * {@value #ATTRIBUTION_WINDOW} of event time. The simulator caps click delays at 120 s of event
  * time, inside that window, so every click is attributed; a negative is learned when the window of
  * its impression has passed, {@value #ATTRIBUTION_WINDOW} / {@value #TIME_SCALE} ≈ 9 wall seconds
- * after it was shown. The learning curve is rewritten every {@value #CURVE_EVERY} under {@code
- * <state-dir>/simulator/}.
+ * after it was shown. The pipeline also crosses the simulator's user segment with the item's
+ * category and id ({@value #CROSSES}): the interactions the simulated users' clicks depend on
+ * (docs/simulator.md, "Feature crosses"). The learning curve is rewritten every {@value
+ * #CURVE_EVERY} under {@code <state-dir>/simulator/}.
  */
 public final class LocalSimulation implements AutoCloseable {
   /** Simulated seconds per wall second, unless {@code --time-scale} is given. */
@@ -41,8 +43,14 @@ public final class LocalSimulation implements AutoCloseable {
   /** How often the learning curve is rewritten, unless {@code --curve-every} is given. */
   public static final String CURVE_EVERY = "30s";
 
+  /** The pipeline's feature crosses under {@code --simulate}, unless the job args set some. */
+  public static final String CROSSES = "segment*category,segment*item";
+
   /** The job option that sets the attribution window. */
   static final String ATTRIBUTION_WINDOW_OPTION = "--flywheel.join.attribution-window";
+
+  /** The job option that sets the feature crosses. */
+  static final String CROSSES_OPTION = "--flywheel.features.crosses";
 
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
   private static final int RUNNING_TIMEOUT_SECONDS = 120;
@@ -95,14 +103,21 @@ public final class LocalSimulation implements AutoCloseable {
   }
 
   /**
-   * The job's arguments under {@code --simulate}: the demo attribution window unless {@code
-   * jobArgs} sets one, then {@code jobArgs}. The identity job takes no such option.
+   * The job's arguments under {@code --simulate}: the demo attribution window and the simulator's
+   * feature crosses, each unless {@code jobArgs} sets it, then {@code jobArgs}. The identity job
+   * takes no such option.
    */
   static List<String> jobArgs(String job, List<String> jobArgs) {
-    if (job.equals(IdentityLauncher.NAME) || gives(jobArgs, ATTRIBUTION_WINDOW_OPTION)) {
+    if (job.equals(IdentityLauncher.NAME)) {
       return jobArgs;
     }
-    List<String> args = new ArrayList<>(List.of(ATTRIBUTION_WINDOW_OPTION, ATTRIBUTION_WINDOW));
+    List<String> args = new ArrayList<>();
+    if (!gives(jobArgs, ATTRIBUTION_WINDOW_OPTION)) {
+      args.addAll(List.of(ATTRIBUTION_WINDOW_OPTION, ATTRIBUTION_WINDOW));
+    }
+    if (!gives(jobArgs, CROSSES_OPTION)) {
+      args.addAll(List.of(CROSSES_OPTION, CROSSES));
+    }
     args.addAll(jobArgs);
     return args;
   }

@@ -47,15 +47,26 @@ class LocalSimulationTest {
   }
 
   @Test
-  void thePipelineGetsTheDemoAttributionWindowUnlessGivenOne() {
+  void thePipelineGetsTheDemoAttributionWindowAndCrossesUnlessGivenThem() {
     assertThat(LocalSimulation.jobArgs(FlywheelLauncher.NAME, List.of("--a", "b")))
         .containsExactly(
             LocalSimulation.ATTRIBUTION_WINDOW_OPTION,
             LocalSimulation.ATTRIBUTION_WINDOW,
+            LocalSimulation.CROSSES_OPTION,
+            "segment*category,segment*item",
             "--a",
             "b");
-    List<String> given = List.of(LocalSimulation.ATTRIBUTION_WINDOW_OPTION + "=5m");
+    List<String> given =
+        List.of(
+            LocalSimulation.ATTRIBUTION_WINDOW_OPTION + "=5m", LocalSimulation.CROSSES_OPTION, "");
     assertThat(LocalSimulation.jobArgs(FlywheelLauncher.NAME, given)).isEqualTo(given);
+    assertThat(
+            LocalSimulation.jobArgs(
+                FlywheelLauncher.NAME, List.of(LocalSimulation.CROSSES_OPTION + "=segment*item")))
+        .containsExactly(
+            LocalSimulation.ATTRIBUTION_WINDOW_OPTION,
+            LocalSimulation.ATTRIBUTION_WINDOW,
+            LocalSimulation.CROSSES_OPTION + "=segment*item");
     assertThat(LocalSimulation.jobArgs(IdentityLauncher.NAME, List.of())).isEmpty();
   }
 

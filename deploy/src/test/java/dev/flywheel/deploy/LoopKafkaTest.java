@@ -59,13 +59,22 @@ class LoopKafkaTest {
     String dlq = KAFKA.createTopic("loop-dlq", 1);
     JobSettings job =
         JobSettings.fromArgs(
-            "--flywheel.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
-            "--flywheel.kafka.group-id", "loop-" + events,
-            "--flywheel.topic.events", events,
-            "--flywheel.topic.predictions", predictions,
-            "--flywheel.topic.model-updates", updates,
-            "--flywheel.topic.dlq", dlq,
-            "--flywheel.join.attribution-window", "3m");
+            "--flywheel.kafka.bootstrap-servers",
+            KAFKA.bootstrapServers(),
+            "--flywheel.kafka.group-id",
+            "loop-" + events,
+            "--flywheel.topic.events",
+            events,
+            "--flywheel.topic.predictions",
+            predictions,
+            "--flywheel.topic.model-updates",
+            updates,
+            "--flywheel.topic.dlq",
+            dlq,
+            "--flywheel.join.attribution-window",
+            "3m",
+            "--flywheel.features.crosses",
+            LocalSimulation.CROSSES);
     StreamExecutionEnvironment env = FlinkTestCluster.environment(Duration.ofSeconds(5));
     FlywheelJob.addKafkaPipeline(env, job);
     JobClient client = env.executeAsync("loop test");
@@ -110,10 +119,13 @@ class LoopKafkaTest {
         .as("a trained model served; progress:%n%s", log)
         .isPositive();
     List<String> lines = Files.readAllLines(out.resolve(LearningCurve.CSV));
-    // The last four windows (8 000 requests, 40 000 impressions per policy): one window can dip
-    // (seen: 6.6 % between 8.0 % and 7.7 %), so the margin is judged over half the run. With ~5 %
-    // CTR the random policy's standard error over 40 000 impressions is ~0.11 points; 1.25× random
-    // is ~1.3 points above it, so a model that ranks no better than chance fails by > 10 SE.
+    // The last four windows (8 000 requests, 40 000 impressions per policy), half the run, so one
+    // dipping window does not decide. With the crosses the loop reaches ~2.5× random there (the
+    // pipeline at 200 000 impressions: 2.5×; the in-process loop at this length: 2.47×); without
+    // them 1.3–1.6×. Standard errors over 40 000 impressions: ~0.11 points at random's ~5.3 %,
+    // ~0.17 at the model's ~13 %, so the ratio's is ~0.06: 1.75× is > 10 SE below what the loop
+    // reaches, even with a first model 6 000 requests late, and above what it reaches without the
+    // crosses or with a model that ranks no better than chance.
     int windows = 4;
     double modelCtr = 0;
     double randomCtr = 0;
@@ -132,12 +144,13 @@ class LoopKafkaTest {
         .as(
             String.format(
                 Locale.ROOT,
-                "model CTR %.4f vs random %.4f over the last 4 windows; curve:%n%s%nprogress:%n%s",
+                "model CTR %.4f vs random %.4f over the last 4 windows (bar: 1.75×); curve:%n%s%n"
+                    + "progress:%n%s",
                 modelCtr,
                 randomCtr,
                 curve,
                 log))
-        .isGreaterThan(1.25 * randomCtr);
+        .isGreaterThan(1.75 * randomCtr);
   }
 
   private static void awaitRunning(JobClient client, Duration timeout) throws Exception {

@@ -105,7 +105,7 @@ public final class SimulatorCli implements Callable<Integer> {
 
   @Option(
       names = "--epsilon",
-      defaultValue = "0.1",
+      defaultValue = "0.02",
       description =
           "Model policy: exploration probability per position (default: ${DEFAULT-VALUE}).")
   double epsilon;

@@ -163,6 +163,15 @@ public final class FlywheelOptions {
           "Most bytes of the original record copied into a dead letter (the rest is cut, and the"
               + " dead letter says so), so a dead letter always fits one Kafka record.");
 
+  public static final ConfigOption<String> FEATURES_CROSSES =
+      option(
+          key("flywheel.features.crosses").stringType().defaultValue(""),
+          "Feature crosses the decoder adds, comma separated, each two feature names joined by *"
+              + " (e.g. segment*category,segment*item): an event with both features gets one more"
+              + " hashed feature for the pair of their values, per candidate when a side is a"
+              + " candidate's feature. Empty for none. Changing it changes the model's input:"
+              + " start a fresh model.");
+
   // ---------------------------------------------------------------- event time and join
 
   public static final ConfigOption<Duration> WATERMARK_OUT_OF_ORDERNESS =
@@ -300,6 +309,14 @@ public final class FlywheelOptions {
       option(
           key("flywheel.model.learning-rate").doubleType().defaultValue(MODEL.learningRate()),
           "Learning rate, in (0, 10].");
+
+  public static final ConfigOption<Double> MODEL_ADAGRAD_INITIAL_ACCUMULATOR =
+      option(
+          key("flywheel.model.adagrad-initial-accumulator").doubleType().defaultValue(0.0),
+          "Start value of AdaGrad's squared-gradient sums, in [0, 1]. 0 makes each weight's first"
+              + " steps the learning rate whatever its gradient's size, so rare features (a cross"
+              + " seen once per thousand examples, its gradient averaged over a batch) learn as"
+              + " fast as common ones; larger values damp early steps.");
 
   public static final ConfigOption<Double> MODEL_MOMENTUM =
       option(

@@ -4,6 +4,7 @@ import static dev.flywheel.jobs.config.FlywheelOptions.*;
 
 import dev.flywheel.jobs.events.DecoderConfig;
 import dev.flywheel.jobs.events.EventDecoder;
+import dev.flywheel.jobs.events.FeatureCross;
 import dev.flywheel.model.Model;
 import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.features.FeatureHasher;
@@ -14,6 +15,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -54,6 +56,7 @@ public final class JobSettings implements Serializable {
   private final int maxFeatures;
   private final int maxCandidates;
   private final int dlqMaxOriginalBytes;
+  private final List<FeatureCross> crosses;
 
   /** Accepted model ids (unmodifiable), or null when any id is accepted. */
   private final Set<String> modelIds;
@@ -81,6 +84,7 @@ public final class JobSettings implements Serializable {
   private final ModelConfig.OptimizerType optimizer;
   private final double learningRate;
   private final double momentum;
+  private final double adagradInitialAccumulator;
   private final double l2;
   private final double clip;
 
@@ -137,6 +141,7 @@ public final class JobSettings implements Serializable {
     maxFeatures = intIn(c, DECODE_MAX_FEATURES, 1, 1_000_000);
     maxCandidates = intIn(c, DECODE_MAX_CANDIDATES, 1, 100_000);
     dlqMaxOriginalBytes = intIn(c, DLQ_MAX_ORIGINAL_BYTES, 0, 128 * 1024);
+    crosses = FeatureCross.parseList(read(c, FEATURES_CROSSES), FEATURES_CROSSES.key());
     modelIds = parseModelIds(read(c, MODEL_IDS));
 
     outOfOrderness = durationIn(c, WATERMARK_OUT_OF_ORDERNESS, Duration.ZERO, Duration.ofHours(1));
@@ -175,6 +180,7 @@ public final class JobSettings implements Serializable {
     optimizer = read(c, MODEL_OPTIMIZER);
     learningRate = doubleIn(c, MODEL_LEARNING_RATE, 0, false, 10);
     momentum = doubleIn(c, MODEL_MOMENTUM, 0, true, 0.999);
+    adagradInitialAccumulator = doubleIn(c, MODEL_ADAGRAD_INITIAL_ACCUMULATOR, 0, true, 1);
     l2 = doubleIn(c, MODEL_L2, 0, true, 1);
     clip = doubleIn(c, MODEL_CLIP, 0, true, 1e6);
     initialPrediction = read(c, MODEL_INITIAL_PREDICTION);
@@ -420,6 +426,7 @@ public final class JobSettings implements Serializable {
         .optimizer(optimizer)
         .learningRate(learningRate)
         .momentum(momentum)
+        .adagradInitialAccumulator(adagradInitialAccumulator)
         .l2(l2)
         .gradientClipNorm(clip)
         .maxBatchSize(batchSize)
@@ -465,7 +472,8 @@ public final class JobSettings implements Serializable {
         maxRecordBytes,
         maxFeatures,
         maxCandidates,
-        loss == ModelConfig.LossType.LOGISTIC);
+        loss == ModelConfig.LossType.LOGISTIC,
+        crosses);
   }
 
   /**
@@ -573,6 +581,11 @@ public final class JobSettings implements Serializable {
     return dlqMaxOriginalBytes;
   }
 
+  /** The feature crosses the decoder adds (unmodifiable; empty for none). */
+  public List<FeatureCross> crosses() {
+    return crosses;
+  }
+
   public Duration watermarkOutOfOrderness() {
     return outOfOrderness;
   }
@@ -655,6 +668,10 @@ public final class JobSettings implements Serializable {
 
   public double momentum() {
     return momentum;
+  }
+
+  public double adagradInitialAccumulator() {
+    return adagradInitialAccumulator;
   }
 
   public double learningRate() {

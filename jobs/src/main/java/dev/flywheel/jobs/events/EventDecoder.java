@@ -10,7 +10,9 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import dev.flywheel.model.features.FeatureHasher;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Decodes one JSON event (UTF-8 bytes) into an {@link Event}, validating it against the contract
@@ -29,10 +31,21 @@ import java.util.Arrays;
  * maxRecordBytes} bytes. Unknown top-level fields are ignored (forward compatibility); a known
  * field twice is {@link DlqReason#INVALID_FIELD}.
  *
+ * <p>Feature crosses ({@link DecoderConfig#crosses()}): for each configured cross {@code a*b} of an
+ * event that has both features, one more feature is added, bucket {@link FeatureHasher#cross} of
+ * the two features' keys, value the product of their values (1 for categorical ones), numeric if
+ * either side is. An impression's or example's crosses are among its own features. A request's
+ * crosses of two shared features are shared; a cross with at least one side among a candidate's own
+ * features is computed per candidate (the other side from the candidate, else from the shared
+ * features) and appended to that candidate's features, so the candidate is scored with the very
+ * crossed features its impression will train. A feature named twice in one scope crosses with its
+ * last value; a candidate's own feature wins over a shared one of the same name. Crosses do not
+ * count towards {@code maxFeatures}.
+ *
  * <p>Allocation: the decoder reuses its feature buffers and field-name buffer; per event it
  * allocates a Jackson parser (whose buffers Jackson recycles), the event, its right-sized feature
- * arrays and its id strings (the model id string is reused while it repeats). Not thread-safe: one
- * decoder per task.
+ * arrays and its id strings (the model id string is reused while it repeats); crosses reuse their
+ * buffers too. Not thread-safe: one decoder per task.
  */
 public final class EventDecoder {
   /** Longest id (request, impression, example, item, model) in chars. */
@@ -63,6 +76,18 @@ public final class EventDecoder {
   private int candidateCount;
   private char[] name = new char[64];
   private int nameLength;
+
+  // feature crosses: the distinct feature names taking part, each cross as two indices into them
+  private final char[][] crossNames;
+  private final int[] crossLeft;
+  private final int[] crossRight;
+  // the last key, value and kind of each crossed name among the shared features
+  private final Crossed sharedCrossed;
+  // ... and among each candidate's own features: candidate k at [k * crossNames.length, ...)
+  private final Crossed candidateCrossed;
+  // crosses computed per candidate, candidate k's ending at candidateCrossEnds[k]
+  private final FeatureBuffer candidateCrosses = new FeatureBuffer();
+  private int[] candidateCrossEnds = new int[16];
 
   // scalar fields of the event being decoded
   private int seen;
@@ -102,6 +127,21 @@ public final class EventDecoder {
   public EventDecoder(DecoderConfig config) {
     this.config = config;
     this.hasher = new FeatureHasher(config.hashBits(), config.seed());
+    List<String> names = new ArrayList<>();
+    int crossCount = config.crosses().size();
+    crossLeft = new int[crossCount];
+    crossRight = new int[crossCount];
+    for (int c = 0; c < crossCount; c++) {
+      FeatureCross cross = config.crosses().get(c);
+      crossLeft[c] = indexOf(names, cross.left());
+      crossRight[c] = indexOf(names, cross.right());
+    }
+    crossNames = new char[names.size()][];
+    for (int j = 0; j < crossNames.length; j++) {
+      crossNames[j] = names.get(j).toCharArray();
+    }
+    sharedCrossed = new Crossed(crossNames.length);
+    candidateCrossed = new Crossed(crossNames.length * 16);
     this.factory =
         JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // so NaN is NON_FINITE_NUMBER
@@ -173,6 +213,8 @@ public final class EventDecoder {
   private void reset() {
     shared.size = 0;
     candidates.size = 0;
+    candidateCrosses.size = 0;
+    sharedCrossed.clear(0, crossNames.length);
     Arrays.fill(candidateIds, 0, candidateCount, null);
     candidateCount = 0;
     seen = 0;
@@ -409,8 +451,9 @@ public final class EventDecoder {
       JsonToken v = p.nextToken();
       switch (v) {
         case VALUE_STRING ->
-            out.add(
-                hasher.categorical(
+            addFeature(
+                out,
+                hasher.categoricalKey(
                     name,
                     0,
                     nameLength,
@@ -431,11 +474,12 @@ public final class EventDecoder {
                     + " is not finite: "
                     + clip(p.getText()));
           }
-          out.add(hasher.numeric(name, 0, nameLength), d, true);
+          addFeature(out, hasher.numericKey(name, 0, nameLength), d, true);
         }
-        case VALUE_TRUE -> out.add(hasher.categorical(name, 0, nameLength, TRUE, 0, 4), 1.0, false);
+        case VALUE_TRUE ->
+            addFeature(out, hasher.categoricalKey(name, 0, nameLength, TRUE, 0, 4), 1.0, false);
         case VALUE_FALSE ->
-            out.add(hasher.categorical(name, 0, nameLength, FALSE, 0, 5), 1.0, false);
+            addFeature(out, hasher.categoricalKey(name, 0, nameLength, FALSE, 0, 5), 1.0, false);
         case VALUE_NULL -> {} // a null value is the same as an absent feature
         default ->
             throw new Reject(
@@ -452,6 +496,38 @@ public final class EventDecoder {
             DlqReason.TOO_LARGE, "more than " + config.maxFeatures() + " features in one event");
       }
     }
+  }
+
+  /**
+   * Adds the feature with full key {@code key} to {@code out} and, if its name takes part in a
+   * cross, remembers it for {@link #addCrosses()}: in the shared scope, or in the scope of the
+   * candidate being read when {@code out} is the candidates' buffer.
+   */
+  private void addFeature(FeatureBuffer out, int key, double value, boolean isNumeric) {
+    out.add(hasher.bucket(key), value, isNumeric);
+    if (crossNames.length == 0) {
+      return;
+    }
+    int j = crossedName();
+    if (j < 0) {
+      return;
+    }
+    if (out == candidates) {
+      candidateCrossed.set(candidateCount * crossNames.length + j, key, value, isNumeric);
+    } else {
+      sharedCrossed.set(j, key, value, isNumeric);
+    }
+  }
+
+  /** Index of the feature name in {@link #name} among the crossed names, or -1. */
+  private int crossedName() {
+    for (int j = 0; j < crossNames.length; j++) {
+      char[] n = crossNames[j];
+      if (n.length == nameLength && Arrays.equals(n, 0, nameLength, name, 0, nameLength)) {
+        return j;
+      }
+    }
+    return -1;
   }
 
   private void copyName(String n) throws Reject {
@@ -486,6 +562,10 @@ public final class EventDecoder {
       }
       String item = null;
       boolean features = false;
+      if (crossNames.length > 0) {
+        candidateCrossed.ensure((candidateCount + 1) * crossNames.length);
+        candidateCrossed.clear(candidateCount * crossNames.length, crossNames.length);
+      }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken v = p.nextToken();
@@ -600,21 +680,67 @@ public final class EventDecoder {
 
   // ---------------------------------------------------------------- building
 
+  /**
+   * Adds the configured crosses: those of two shared features to the shared features, those with a
+   * side among a candidate's own features to {@link #candidateCrosses} (per candidate).
+   */
+  private void addCrosses() {
+    int names = crossNames.length;
+    for (int c = 0; c < crossLeft.length; c++) {
+      int l = crossLeft[c];
+      int r = crossRight[c];
+      if (sharedCrossed.has[l] && sharedCrossed.has[r]) {
+        addCross(shared, sharedCrossed, l, sharedCrossed, r);
+      }
+    }
+    if (type != EventType.REQUEST) {
+      return;
+    }
+    if (candidateCount > candidateCrossEnds.length) {
+      candidateCrossEnds = Arrays.copyOf(candidateCrossEnds, candidateIds.length);
+    }
+    for (int k = 0; k < candidateCount; k++) {
+      int base = k * names;
+      for (int c = 0; c < crossLeft.length; c++) {
+        int l = base + crossLeft[c];
+        int r = base + crossRight[c];
+        boolean ownLeft = candidateCrossed.has[l];
+        boolean ownRight = candidateCrossed.has[r];
+        if (ownLeft && ownRight) {
+          addCross(candidateCrosses, candidateCrossed, l, candidateCrossed, r);
+        } else if (ownLeft && sharedCrossed.has[crossRight[c]]) {
+          addCross(candidateCrosses, candidateCrossed, l, sharedCrossed, crossRight[c]);
+        } else if (ownRight && sharedCrossed.has[crossLeft[c]]) {
+          addCross(candidateCrosses, sharedCrossed, crossLeft[c], candidateCrossed, r);
+        }
+      }
+      candidateCrossEnds[k] = candidateCrosses.size;
+    }
+  }
+
+  private void addCross(FeatureBuffer out, Crossed left, int l, Crossed right, int r) {
+    out.add(
+        hasher.cross(left.key[l], right.key[r]),
+        left.value[l] * right.value[r],
+        left.numeric[l] || right.numeric[r]);
+  }
+
   private Event build() {
+    if (crossLeft.length > 0) {
+      addCrosses();
+    }
     Event e = new Event();
     e.type = type;
     e.ts = ts;
     e.model = model == null ? DEFAULT_MODEL : model;
-    int n = shared.size + candidates.size;
+    int n = shared.size + candidates.size + candidateCrosses.size;
     e.indices = new int[n];
     e.values = new double[n];
     e.numeric = new boolean[n];
-    System.arraycopy(shared.indices, 0, e.indices, 0, shared.size);
-    System.arraycopy(shared.values, 0, e.values, 0, shared.size);
-    System.arraycopy(shared.numeric, 0, e.numeric, 0, shared.size);
-    System.arraycopy(candidates.indices, 0, e.indices, shared.size, candidates.size);
-    System.arraycopy(candidates.values, 0, e.values, shared.size, candidates.size);
-    System.arraycopy(candidates.numeric, 0, e.numeric, shared.size, candidates.size);
+    shared.copyTo(0, shared.size, e, 0);
+    if (candidateCrosses.size == 0) {
+      candidates.copyTo(0, candidates.size, e, shared.size);
+    }
     e.sharedCount = shared.size;
     switch (type) {
       case REQUEST -> {
@@ -622,8 +748,20 @@ public final class EventDecoder {
         e.candidateItemIds = Arrays.copyOf(candidateIds, candidateCount);
         e.candidateOffsets = new int[candidateCount + 1];
         e.candidateOffsets[0] = shared.size;
-        for (int k = 0; k < candidateCount; k++) {
-          e.candidateOffsets[k + 1] = shared.size + candidateEnds[k];
+        if (candidateCrosses.size == 0) {
+          for (int k = 0; k < candidateCount; k++) {
+            e.candidateOffsets[k + 1] = shared.size + candidateEnds[k];
+          }
+        } else {
+          // each candidate's own features, then its crosses
+          int at = shared.size;
+          for (int k = 0; k < candidateCount; k++) {
+            int ownFrom = k == 0 ? 0 : candidateEnds[k - 1];
+            int crossFrom = k == 0 ? 0 : candidateCrossEnds[k - 1];
+            at += candidates.copyTo(ownFrom, candidateEnds[k], e, at);
+            at += candidateCrosses.copyTo(crossFrom, candidateCrossEnds[k], e, at);
+            e.candidateOffsets[k + 1] = at;
+          }
         }
       }
       case IMPRESSION -> {
@@ -648,6 +786,15 @@ public final class EventDecoder {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private static int indexOf(List<String> names, String name) {
+    int j = names.indexOf(name);
+    if (j < 0) {
+      names.add(name);
+      j = names.size() - 1;
+    }
+    return j;
+  }
 
   private static boolean regionEquals(String s, char[] text, int off) {
     for (int i = 0; i < s.length(); i++) {
@@ -683,6 +830,51 @@ public final class EventDecoder {
       values[size] = value;
       numeric[size] = isNumeric;
       size++;
+    }
+
+    /** Copies slots {@code [from, to)} into {@code e}'s arrays at {@code at}; returns the count. */
+    int copyTo(int from, int to, Event e, int at) {
+      int n = to - from;
+      System.arraycopy(indices, from, e.indices, at, n);
+      System.arraycopy(values, from, e.values, at, n);
+      System.arraycopy(numeric, from, e.numeric, at, n);
+      return n;
+    }
+  }
+
+  /** Growable per-name slots of the features that take part in crosses, reused across events. */
+  private static final class Crossed {
+    boolean[] has;
+    int[] key;
+    double[] value;
+    boolean[] numeric;
+
+    Crossed(int capacity) {
+      has = new boolean[capacity];
+      key = new int[capacity];
+      value = new double[capacity];
+      numeric = new boolean[capacity];
+    }
+
+    void ensure(int capacity) {
+      if (capacity > has.length) {
+        int n = Math.max(capacity, has.length * 2);
+        has = Arrays.copyOf(has, n);
+        key = Arrays.copyOf(key, n);
+        value = Arrays.copyOf(value, n);
+        numeric = Arrays.copyOf(numeric, n);
+      }
+    }
+
+    void clear(int from, int count) {
+      Arrays.fill(has, from, from + count, false);
+    }
+
+    void set(int slot, int k, double v, boolean isNumeric) {
+      has[slot] = true;
+      key[slot] = k;
+      value[slot] = v;
+      numeric[slot] = isNumeric;
     }
   }
 

@@ -33,7 +33,11 @@ class JobSettingsTest {
     assertThat(s.hiddenLayers()).isEqualTo(model.hiddenLayers());
     assertThat(s.featureHasher().bits()).isEqualTo(model.hashBits());
     assertThat(s.featureHasher().seed()).isEqualTo(model.hashSeed());
-    assertThat(s.modelConfig()).isEqualTo(model.toBuilder().maxBatchSize(s.batchSize()).build());
+    // model-core's defaults, but for the batch size and AdaGrad's accumulator start (0: the job
+    // trains in mini-batches, whose averaged gradients of rare features are small)
+    assertThat(s.modelConfig())
+        .isEqualTo(
+            model.toBuilder().maxBatchSize(s.batchSize()).adagradInitialAccumulator(0.0).build());
     assertThat(s.decoderConfig().binaryLabels()).isTrue();
     assertThat(s.kafkaClientProperties()).containsEntry("bootstrap.servers", "localhost:9092");
   }
@@ -120,6 +124,7 @@ class JobSettingsTest {
         "flywheel.model.embedding-dim|0|flywheel.model.embedding-dim must be in [1, 1024]",
         "flywheel.model.hash-seed|x|flywheel.model.hash-seed could not be read",
         "flywheel.model.momentum|1|flywheel.model.momentum must be in",
+        "flywheel.model.adagrad-initial-accumulator|-0.1|flywheel.model.adagrad-initial-accumulator must be in [0.0, 1.0], got -0.1",
         "flywheel.model.hidden-layers|32,x|flywheel.model.hidden-layers must be comma-separated integers",
         "flywheel.model.hidden-layers|32,0|flywheel.model.hidden-layers widths must be in [1, 4096], got 0",
         "flywheel.model.loss|HINGE|flywheel.model.loss could not be read as LOGISTIC|SQUARED",
@@ -141,6 +146,7 @@ class JobSettingsTest {
         "flywheel.decode.max-features|0|flywheel.decode.max-features must be in",
         "flywheel.decode.max-candidates|0|flywheel.decode.max-candidates must be in",
         "flywheel.dlq.max-original-bytes|1000000|flywheel.dlq.max-original-bytes must be in",
+        "flywheel.features.crosses|segment*|flywheel.features.crosses must be comma-separated crosses",
         "flywheel.watermark.out-of-orderness|2 h|flywheel.watermark.out-of-orderness must be in",
         "flywheel.watermark.idleness|2 h|flywheel.watermark.idleness must be in",
         "flywheel.join.attribution-window|0 ms|flywheel.join.attribution-window must be in",

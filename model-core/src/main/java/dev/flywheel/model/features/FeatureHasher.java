@@ -6,6 +6,12 @@ package dev.flywheel.model.features;
  * sequence, a numeric feature hashes its name alone. The two kinds never share a hash input because
  * a kind marker that no UTF-16 text can produce is mixed in after the name.
  *
+ * <p>Feature crosses (Wide &amp; Deep's cross-product transformations) hash a pair of features:
+ * each side is given by its full 32-bit {@link #categoricalKey key} (or {@link #numericKey numeric
+ * key}), the hash before it is reduced to a bucket, so two crossed pairs collide only when their
+ * buckets do, not when their sides' buckets do. {@link #cross} mixes a marker no single feature
+ * starts with, then the two keys in order: {@code cross(a, b)} and {@code cross(b, a)} differ.
+ *
  * <p>The output is part of the model format: it is stable across JVMs and releases (indices are
  * pinned in {@code FeatureHasherTest}) and must never change for a given seed.
  *
@@ -16,6 +22,7 @@ public final class FeatureHasher {
   private static final int C2 = 0x1b873593;
   private static final int CATEGORICAL_MARK = 0x80000000;
   private static final int NUMERIC_MARK = 0x40000000;
+  private static final int CROSS_MARK = 0xC0000000;
 
   /** Largest supported table: 2^28 buckets. */
   public static final int MAX_BITS = 28;
@@ -48,33 +55,73 @@ public final class FeatureHasher {
 
   /** Bucket of the categorical feature {@code name=value}. */
   public int categorical(CharSequence name, CharSequence value) {
-    int h = mixChars(seed, name);
-    h = mixBlock(h, CATEGORICAL_MARK | name.length());
-    h = mixChars(h, value);
-    return finish(h, name.length() + value.length() + 2) & mask;
+    return categoricalKey(name, value) & mask;
   }
 
   /** Bucket of the categorical feature {@code name=value}, both given as char ranges. */
   public int categorical(
       char[] name, int nameOffset, int nameLength, char[] value, int valueOffset, int valueLength) {
+    return categoricalKey(name, nameOffset, nameLength, value, valueOffset, valueLength) & mask;
+  }
+
+  /**
+   * The full 32-bit hash of the categorical feature {@code name=value}: its bucket is {@code key &
+   * (2^bits − 1)} ({@link #bucket}); crosses take keys.
+   */
+  public int categoricalKey(CharSequence name, CharSequence value) {
+    int h = mixChars(seed, name);
+    h = mixBlock(h, CATEGORICAL_MARK | name.length());
+    h = mixChars(h, value);
+    return finish(h, name.length() + value.length() + 2);
+  }
+
+  /** {@link #categoricalKey(CharSequence, CharSequence)} of two char ranges. */
+  public int categoricalKey(
+      char[] name, int nameOffset, int nameLength, char[] value, int valueOffset, int valueLength) {
     int h = mixChars(seed, name, nameOffset, nameLength);
     h = mixBlock(h, CATEGORICAL_MARK | nameLength);
     h = mixChars(h, value, valueOffset, valueLength);
-    return finish(h, nameLength + valueLength + 2) & mask;
+    return finish(h, nameLength + valueLength + 2);
   }
 
   /** Bucket of the numeric feature {@code name}. */
   public int numeric(CharSequence name) {
-    int h = mixChars(seed, name);
-    h = mixBlock(h, NUMERIC_MARK | name.length());
-    return finish(h, name.length() + 2) & mask;
+    return numericKey(name) & mask;
   }
 
   /** Bucket of the numeric feature {@code name}, given as a char range. */
   public int numeric(char[] name, int offset, int length) {
+    return numericKey(name, offset, length) & mask;
+  }
+
+  /** The full 32-bit hash of the numeric feature {@code name}; its bucket is {@code key & mask}. */
+  public int numericKey(CharSequence name) {
+    int h = mixChars(seed, name);
+    h = mixBlock(h, NUMERIC_MARK | name.length());
+    return finish(h, name.length() + 2);
+  }
+
+  /** {@link #numericKey(CharSequence)} of a char range. */
+  public int numericKey(char[] name, int offset, int length) {
     int h = mixChars(seed, name, offset, length);
     h = mixBlock(h, NUMERIC_MARK | length);
-    return finish(h, length + 2) & mask;
+    return finish(h, length + 2);
+  }
+
+  /** The bucket of a feature given its full key: {@code key & (2^bits − 1)}. */
+  public int bucket(int key) {
+    return key & mask;
+  }
+
+  /**
+   * Bucket of the cross of two features given by their keys ({@link #categoricalKey}, {@link
+   * #numericKey}), left then right: order matters.
+   */
+  public int cross(int leftKey, int rightKey) {
+    int h = mixBlock(seed, CROSS_MARK);
+    h = mixBlock(h, leftKey);
+    h = mixBlock(h, rightKey);
+    return finish(h, 3) & mask;
   }
 
   private static int mixChars(int h, CharSequence s) {

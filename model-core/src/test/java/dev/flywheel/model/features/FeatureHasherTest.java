@@ -40,6 +40,63 @@ class FeatureHasherTest {
         .isEqualTo(84750821);
   }
 
+  /** Crosses are part of the model format too: pinned like single features. */
+  @Test
+  void pinnedCrossIndices() {
+    FeatureHasher h18 = new FeatureHasher(18, 0);
+    int s1 = h18.categoricalKey("segment", "s1");
+    int item = h18.categoricalKey("item", "i-17");
+    assertThat(s1).isEqualTo(1622921287);
+    assertThat(item).isEqualTo(-230310826);
+    assertThat(h18.cross(s1, item)).isEqualTo(153135);
+    assertThat(h18.cross(item, s1)).isEqualTo(234650);
+    assertThat(h18.cross(s1, h18.numericKey("price"))).isEqualTo(79938);
+    FeatureHasher h24 = new FeatureHasher(24, 42);
+    assertThat(h24.cross(h24.categoricalKey("segment", "s1"), h24.categoricalKey("category", "c3")))
+        .isEqualTo(10286510);
+  }
+
+  @Test
+  void keysReduceToTheBuckets() {
+    FeatureHasher h = new FeatureHasher(20, 17);
+    for (int i = 0; i < 500; i++) {
+      String value = Integer.toString(i);
+      assertThat(h.bucket(h.categoricalKey("f", value))).isEqualTo(h.categorical("f", value));
+      assertThat(h.bucket(h.numericKey("f" + i))).isEqualTo(h.numeric("f" + i));
+      char[] name = ("f" + i).toCharArray();
+      char[] text = value.toCharArray();
+      assertThat(h.categoricalKey(name, 0, name.length, text, 0, text.length))
+          .isEqualTo(h.categoricalKey("f" + i, value));
+      assertThat(h.numericKey(name, 0, name.length)).isEqualTo(h.numericKey("f" + i));
+    }
+  }
+
+  @Test
+  void crossesSeparateEveryPairAndTheOrder() {
+    FeatureHasher h = new FeatureHasher(28, 3);
+    Set<Integer> buckets = new HashSet<>();
+    int pairs = 0;
+    for (int s = 0; s < 8; s++) {
+      for (int i = 0; i < 200; i++) {
+        int left = h.categoricalKey("segment", "s" + s);
+        int right = h.categoricalKey("item", "i-" + i);
+        assertThat(h.cross(left, right))
+            .as("the same pair crosses alike")
+            .isEqualTo(
+                h.cross(h.categoricalKey("segment", "s" + s), h.categoricalKey("item", "i-" + i)));
+        buckets.add(h.cross(left, right));
+        buckets.add(h.cross(right, left));
+        pairs += 2;
+      }
+    }
+    // 3 200 crosses in 2^28 buckets: a chance collision has probability ~2e-2 in total
+    assertThat(buckets.size()).isGreaterThanOrEqualTo(pairs - 1);
+    // a cross is none of its sides
+    int a = h.categoricalKey("segment", "s0");
+    int b = h.categoricalKey("item", "i-0");
+    assertThat(h.cross(a, b)).isNotIn(h.bucket(a), h.bucket(b));
+  }
+
   @Test
   void charRangeOverloadsEqualCharSequenceOnes() {
     FeatureHasher h = new FeatureHasher(20, 17);
