@@ -13,7 +13,6 @@ import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -382,9 +381,10 @@ class LabelJoinFunctionTest {
   }
 
   @Test
-  void joinStateIsAPojoWithoutKryo() throws Exception {
+  void joinStateHasItsOwnSerializerWithoutKryo() throws Exception {
     TypeInformation<JoinState> info = TypeInformation.of(JoinState.class);
-    assertThat(info).isInstanceOf(PojoTypeInfo.class);
+    assertThat(info.createSerializer(new SerializerConfigImpl()))
+        .isInstanceOf(JoinStateSerializer.class);
     SerializerConfigImpl config = new SerializerConfigImpl();
     config.setGenericTypes(false);
     TypeSerializer<JoinState> serializer = info.createSerializer(config);
