@@ -203,15 +203,18 @@ public final class FlywheelOptions {
 
   public static final ConfigOption<Duration> JOIN_STATE_TTL =
       option(
-          key("flywheel.join.state-ttl").durationType().defaultValue(Duration.ofHours(2)),
-          "Safety net: join state untouched for this long (processing time) is dropped even if"
-              + " event time stalls. At least attribution-window + click-wait + late-click-allowance.");
+          key("flywheel.join.state-ttl").durationType().defaultValue(Duration.ZERO),
+          "Optional safety net: join state untouched for this long (processing time) is dropped"
+              + " even if event time stalls; 0 (the default) turns it off, as the join's own timers"
+              + " and max-pending already bound its state and a TTL costs CPU on every state"
+              + " access. Otherwise at least attribution-window + click-wait + late-click-allowance.");
 
   public static final ConfigOption<Integer> JOIN_MAX_PENDING =
       option(
           key("flywheel.join.max-pending").intType().defaultValue(1_000_000),
           "Most impressions and early clicks held per join subtask; beyond it new ones are shed"
-              + " (counted as joinShed) instead of growing state without limit.");
+              + " (counted as joinShed) instead of growing state without limit. Also the most"
+              + " labelled impression ids remembered per subtask (for late and duplicate clicks).");
 
   // ---------------------------------------------------------------- trainer
 
