@@ -225,20 +225,22 @@ public final class FlywheelOptions {
 
   public static final ConfigOption<Duration> TRAINER_MAX_WAIT =
       option(
-          key("flywheel.trainer.max-wait").durationType().defaultValue(Duration.ofMillis(200)),
+          key("flywheel.trainer.max-wait").durationType().defaultValue(Duration.ofMillis(100)),
           "Longest a partial mini-batch waits (processing time) before it is trained anyway.");
 
   public static final ConfigOption<Duration> TRAINER_PUBLISH_INTERVAL =
       option(
           key("flywheel.trainer.publish-interval")
               .durationType()
-              .defaultValue(Duration.ofSeconds(1)),
-          "How often (processing time) the trainer publishes a model update.");
+              .defaultValue(Duration.ofMillis(250)),
+          "How often (processing time) the trainer publishes a model update. Model freshness is"
+              + " about this interval plus max-wait at its p99.");
 
   public static final ConfigOption<Integer> TRAINER_SNAPSHOT_EVERY =
       option(
-          key("flywheel.trainer.full-snapshot-every").intType().defaultValue(20),
-          "A full snapshot is published at start and after every this many deltas.");
+          key("flywheel.trainer.full-snapshot-every").intType().defaultValue(80),
+          "A full snapshot is published at start and after every this many deltas (80 deltas at"
+              + " the default 250 ms interval: one snapshot every 20 s).");
 
   public static final ConfigOption<Integer> MODEL_UPDATE_CHUNK_BYTES =
       option(
