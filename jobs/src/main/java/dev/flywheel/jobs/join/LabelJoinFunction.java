@@ -279,7 +279,9 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
         state.clear();
       }
       default -> {
-        remembered--;
+        if (remembered > 0) {
+          remembered--; // (0 only after a restore from a checkpoint that did not count them)
+        }
         state.clear(); // the remembered outcome has expired
       }
     }
