@@ -139,13 +139,22 @@ public final class FlywheelJob {
 
   /**
    * The Flink configuration the job relies on: generic types disabled (a Kryo fallback fails at
-   * submission), checkpointing at the configured interval, exactly-once checkpoints, the configured
-   * parallelism, and every non-{@code flywheel.} key given on the command line.
+   * submission), object reuse on unless {@code pipeline.object-reuse} is given (safe for this job's
+   * functions, see docs/pipeline.md), checkpointing at the configured interval, exactly-once
+   * checkpoints, the configured parallelism, and every non-{@code flywheel.} key given on the
+   * command line.
    */
   public static Configuration flinkConfiguration(JobSettings settings) {
     Configuration c = new Configuration();
     settings.flinkProperties().forEach(c::setString);
     c.set(PipelineOptions.GENERIC_TYPES, false);
+    if (!c.contains(PipelineOptions.OBJECT_REUSE)) {
+      // Chained operators get the record itself instead of a deep copy per output (the decoded
+      // event fans out to three branches). Every function here treats its input as read-only
+      // and emits fresh instances; docs/pipeline.md has the reasoning, ObjectReuseSafetyTest the
+      // checks.
+      c.set(PipelineOptions.OBJECT_REUSE, true);
+    }
     c.set(PipelineOptions.NAME, JOB_NAME);
     c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
     c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);

@@ -212,15 +212,18 @@ public final class FlywheelOptions {
 
   public static final ConfigOption<Duration> JOIN_STATE_TTL =
       option(
-          key("flywheel.join.state-ttl").durationType().defaultValue(Duration.ofHours(2)),
-          "Safety net: join state untouched for this long (processing time) is dropped even if"
-              + " event time stalls. At least attribution-window + click-wait + late-click-allowance.");
+          key("flywheel.join.state-ttl").durationType().defaultValue(Duration.ZERO),
+          "Optional safety net: join state untouched for this long (processing time) is dropped"
+              + " even if event time stalls; 0 (the default) turns it off, as the join's own timers"
+              + " and max-pending already bound its state and a TTL costs CPU on every state"
+              + " access. Otherwise at least attribution-window + click-wait + late-click-allowance.");
 
   public static final ConfigOption<Integer> JOIN_MAX_PENDING =
       option(
           key("flywheel.join.max-pending").intType().defaultValue(1_000_000),
           "Most impressions and early clicks held per join subtask; beyond it new ones are shed"
-              + " (counted as joinShed) instead of growing state without limit.");
+              + " (counted as joinShed) instead of growing state without limit. Also the most"
+              + " labelled impression ids remembered per subtask (for late and duplicate clicks).");
 
   // ---------------------------------------------------------------- trainer
 
@@ -231,20 +234,22 @@ public final class FlywheelOptions {
 
   public static final ConfigOption<Duration> TRAINER_MAX_WAIT =
       option(
-          key("flywheel.trainer.max-wait").durationType().defaultValue(Duration.ofMillis(200)),
+          key("flywheel.trainer.max-wait").durationType().defaultValue(Duration.ofMillis(100)),
           "Longest a partial mini-batch waits (processing time) before it is trained anyway.");
 
   public static final ConfigOption<Duration> TRAINER_PUBLISH_INTERVAL =
       option(
           key("flywheel.trainer.publish-interval")
               .durationType()
-              .defaultValue(Duration.ofSeconds(1)),
-          "How often (processing time) the trainer publishes a model update.");
+              .defaultValue(Duration.ofMillis(250)),
+          "How often (processing time) the trainer publishes a model update. Model freshness is"
+              + " about this interval plus max-wait at its p99.");
 
   public static final ConfigOption<Integer> TRAINER_SNAPSHOT_EVERY =
       option(
-          key("flywheel.trainer.full-snapshot-every").intType().defaultValue(20),
-          "A full snapshot is published at start and after every this many deltas.");
+          key("flywheel.trainer.full-snapshot-every").intType().defaultValue(80),
+          "A full snapshot is published at start and after every this many deltas (80 deltas at"
+              + " the default 250 ms interval: one snapshot every 20 s).");
 
   public static final ConfigOption<Integer> MODEL_UPDATE_CHUNK_BYTES =
       option(

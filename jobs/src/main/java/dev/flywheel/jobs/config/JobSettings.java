@@ -151,10 +151,10 @@ public final class JobSettings implements Serializable {
     clickWait = durationIn(c, JOIN_CLICK_WAIT, Duration.ZERO, Duration.ofHours(1));
     lateClickAllowance =
         durationIn(c, JOIN_LATE_CLICK_ALLOWANCE, Duration.ZERO, Duration.ofDays(1));
-    joinStateTtl = durationIn(c, JOIN_STATE_TTL, Duration.ofMinutes(1), Duration.ofDays(30));
+    joinStateTtl = durationIn(c, JOIN_STATE_TTL, Duration.ZERO, Duration.ofDays(30));
     joinMaxPending = intIn(c, JOIN_MAX_PENDING, 1, 100_000_000);
     Duration joinHorizon = attributionWindow.plus(clickWait).plus(lateClickAllowance);
-    if (joinStateTtl.compareTo(joinHorizon) < 0) {
+    if (!joinStateTtl.isZero() && joinStateTtl.compareTo(joinHorizon) < 0) {
       throw new IllegalArgumentException(
           JOIN_STATE_TTL.key()
               + " must be at least attribution-window + click-wait + late-click-allowance ("

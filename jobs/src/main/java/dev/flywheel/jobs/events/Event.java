@@ -3,11 +3,12 @@ package dev.flywheel.jobs.events;
 import dev.flywheel.model.SparseBatch;
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * A decoded event, with its features already hashed (see docs/events.md for the JSON contract). A
- * Flink POJO: public fields, a public no-arg constructor, only POJO, primitive-array and enum
- * fields, so Flink's {@code PojoSerializer} is used and never Kryo.
+ * plain record with public fields; Flink serializes it with the hand-written {@link
+ * EventSerializer} (through {@code @TypeInfo}), never with reflection or Kryo.
  *
  * <p>Features live in three parallel arrays: slot {@code s} holds bucket {@code indices[s]}, value
  * {@code values[s]} (1 for a categorical feature, the raw number for a numeric one) and {@code
@@ -19,6 +20,7 @@ import java.util.Objects;
  *
  * <p>Arrays are never mutated after decoding; operators may share them between records.
  */
+@TypeInfo(EventSerializer.Factory.class)
 public class Event {
   /** Absent {@link #position}. */
   public static final int NO_POSITION = -1;

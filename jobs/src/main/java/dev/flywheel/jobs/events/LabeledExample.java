@@ -3,14 +3,17 @@ package dev.flywheel.jobs.events;
 import dev.flywheel.model.SparseBatch;
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * A training example: hashed features and a label, the trainer's input. Produced by the label join
- * (impression + click or timeout) and directly from {@code example} events. A Flink POJO (no Kryo).
+ * (impression + click or timeout) and directly from {@code example} events. Serialized by {@link
+ * LabeledExampleSerializer} (through {@code @TypeInfo}; no reflection, no Kryo).
  *
  * <p>Feature arrays have the layout of {@link Event}'s own features and are never mutated; they may
  * be shared with the event they came from.
  */
+@TypeInfo(LabeledExampleSerializer.Factory.class)
 public class LabeledExample {
   /** Model id the example trains. */
   public String model;

@@ -2,16 +2,19 @@ package dev.flywheel.jobs.events;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * A prediction, as the scorer emits it and {@link PredictionJson} writes it to the {@code
- * predictions} topic. A Flink POJO (no Kryo).
+ * predictions} topic. Serialized by {@link PredictionSerializer} (through {@code @TypeInfo}; no
+ * reflection, no Kryo).
  *
  * <p>For a request: {@link #requestId} and the candidates ranked by descending score in {@link
  * #rankedItemIds} / {@link #rankedScores}; {@link #score} is NaN. For an impression: {@link
  * #impressionId}, {@link #requestId}, {@link #itemId} and {@link #score}. For an example: {@link
  * #id} and {@link #score}.
  */
+@TypeInfo(PredictionSerializer.Factory.class)
 public class Prediction {
   /** The type of the event scored: REQUEST, IMPRESSION or EXAMPLE. */
   public EventType type;

@@ -1,12 +1,16 @@
 package dev.flywheel.jobs.join;
 
 import dev.flywheel.jobs.events.Event;
+import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * Per-impression-id state of the {@link LabelJoinFunction}: one of four phases, the held impression
- * or early click, and the one event-time timer registered for the key. A Flink POJO (no Kryo);
- * phases are stable integer codes, never enum ordinals.
+ * or early click, and the one event-time timer registered for the key. Serialized by {@link
+ * JoinStateSerializer} (through {@code @TypeInfo}; no reflection, no Kryo); phases are stable
+ * integer codes, never enum ordinals.
  */
+@TypeInfo(JoinStateSerializer.Factory.class)
 public class JoinState {
   /** An impression waits for a click until its attribution window ends. */
   public static final int WAITING_FOR_CLICK = 1;
@@ -35,4 +39,19 @@ public class JoinState {
   public long timer;
 
   public JoinState() {}
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof JoinState s
+        && phase == s.phase
+        && Objects.equals(impression, s.impression)
+        && Objects.equals(click, s.click)
+        && impressionTs == s.impressionTs
+        && timer == s.timer;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(phase, impression, click, impressionTs, timer);
+  }
 }

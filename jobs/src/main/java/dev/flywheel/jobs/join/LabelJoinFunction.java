@@ -5,6 +5,7 @@ import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -39,14 +40,20 @@ import org.apache.flink.util.OutputTag;
  *   <li>At most {@code maxPending} impressions and early clicks wait per subtask; beyond that new
  *       ones are shed (counted), so state cannot grow without limit even if the watermark stalls.
  *   <li>A labelled impression id is remembered (phase and time only, no features) until {@code T +
- *       window + lateClickAllowance}; then every state and timer of the key is cleared. A state TTL
- *       (processing time) backs this up should event time stall.
+ *       window + lateClickAllowance}; then every state and timer of the key is cleared. At most
+ *       {@code maxPending} labelled ids are remembered per subtask; beyond that a newly labelled id
+ *       is forgotten at once (counted), so state stays bounded even if event time stalls.
+ *   <li>Every key's state ends with its own event-time timer, and both kinds of key are bounded, so
+ *       no state TTL is needed. An optional processing-time TTL ({@code stateTtl} positive) can
+ *       still be added as a safety net; it costs CPU on every state access (incremental cleanup),
+ *       and a key it drops is not subtracted from the counts below.
  * </ul>
  *
  * <p>Metrics, group {@code flywheel.join}: counters {@code positives}, {@code negatives}, {@code
- * lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}; gauge {@code pending}
- * (impressions and early clicks waiting on this subtask; exact except after a rescale, when the
- * subtasks' sum is).
+ * lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code forgottenEarly}
+ * (labelled ids not remembered because of the bound); gauges {@code pending} (impressions and early
+ * clicks waiting on this subtask) and {@code remembered} (labelled ids remembered); both exact
+ * except after a rescale, when the subtasks' sum is.
  */
 public class LabelJoinFunction extends KeyedProcessFunction<String, Event, LabeledExample>
     implements CheckpointedFunction {
@@ -64,20 +71,25 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
 
   private transient ValueState<JoinState> state;
   private transient ListState<Long> pendingState;
+  private transient ListState<Long> rememberedState;
   private transient long pending;
+  private transient long remembered;
   private transient Counter positives;
   private transient Counter negatives;
   private transient Counter lateClicks;
   private transient Counter orphanClicks;
   private transient Counter duplicates;
   private transient Counter shed;
+  private transient Counter forgottenEarly;
 
   /**
    * @param window attribution window: how long after an impression a click counts
    * @param clickWait how long a click that came first waits for its impression
    * @param lateClickAllowance how long after the window a labelled impression is remembered
-   * @param stateTtl processing-time TTL of the state, a safety net (at least the sum of the above)
-   * @param maxPending most impressions and early clicks held by one subtask; more are shed
+   * @param stateTtl processing-time TTL of the state, an optional safety net (at least the sum of
+   *     the above), or zero for none
+   * @param maxPending most impressions and early clicks held by one subtask (more are shed), and
+   *     most labelled ids remembered by one subtask (more are forgotten at once)
    */
   public LabelJoinFunction(
       Duration window,
@@ -124,11 +136,13 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   public void open(OpenContext openContext) {
     ValueStateDescriptor<JoinState> descriptor =
         new ValueStateDescriptor<>("join", TypeInformation.of(JoinState.class));
-    descriptor.enableTimeToLive(
-        StateTtlConfig.newBuilder(stateTtl)
-            .updateTtlOnCreateAndWrite()
-            .neverReturnExpired()
-            .build());
+    if (stateTtl.compareTo(Duration.ZERO) > 0) {
+      descriptor.enableTimeToLive(
+          StateTtlConfig.newBuilder(stateTtl)
+              .updateTtlOnCreateAndWrite()
+              .neverReturnExpired()
+              .build());
+    }
     state = getRuntimeContext().getState(descriptor);
     MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("flywheel").addGroup("join");
     positives = group.counter("positives");
@@ -137,7 +151,9 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
     orphanClicks = group.counter("orphanClicks");
     duplicates = group.counter("duplicates");
     shed = group.counter("shed");
+    forgottenEarly = group.counter("forgottenEarly");
     group.gauge("pending", () -> pending);
+    group.gauge("remembered", () -> remembered);
   }
 
   @Override
@@ -146,15 +162,24 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
         context
             .getOperatorStateStore()
             .getListState(new ListStateDescriptor<>("join-pending", Types.LONG));
+    rememberedState =
+        context
+            .getOperatorStateStore()
+            .getListState(new ListStateDescriptor<>("join-remembered", Types.LONG));
     pending = 0;
     for (Long p : pendingState.get()) {
       pending += p;
+    }
+    remembered = 0;
+    for (Long r : rememberedState.get()) {
+      remembered += r;
     }
   }
 
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    pendingState.update(java.util.List.of(pending));
+    pendingState.update(List.of(pending));
+    rememberedState.update(List.of(remembered));
   }
 
   @Override
@@ -253,7 +278,12 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
         pending--;
         state.clear();
       }
-      default -> state.clear(); // the remembered outcome has expired
+      default -> {
+        if (remembered > 0) {
+          remembered--; // (0 only after a restore from a checkpoint that did not count them)
+        }
+        state.clear(); // the remembered outcome has expired
+      }
     }
   }
 
@@ -268,7 +298,8 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
 
   /**
    * Marks the key labelled: the impression is dropped, the outcome remembered until the window plus
-   * the allowance is over (at once if that is already behind the watermark).
+   * the allowance is over (forgotten at once if that is already behind the watermark, or if {@code
+   * maxPending} outcomes are remembered already).
    */
   private void resolve(JoinState s, int phase, Context ctx) throws Exception {
     pending--;
@@ -280,6 +311,12 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
       state.clear();
       return;
     }
+    if (remembered >= maxPending) {
+      forgottenEarly.inc(); // over the bound: a later duplicate or late click is not recognised
+      state.clear();
+      return;
+    }
+    remembered++;
     s.timer = forgetAt;
     ctx.timerService().registerEventTimeTimer(forgetAt);
     state.update(s);
@@ -316,5 +353,13 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
 
   long pending() {
     return pending;
+  }
+
+  long remembered() {
+    return remembered;
+  }
+
+  long forgottenEarly() {
+    return forgottenEarly.getCount();
   }
 }

@@ -61,9 +61,13 @@ public final class ModelSerializer extends TypeSerializer<Model> {
 
   @Override
   public void serialize(Model model, DataOutputView target) throws IOException {
-    byte[] bytes = ModelCodec.writeSnapshot(model);
-    target.writeInt(bytes.length);
-    target.write(bytes);
+    long size = ModelCodec.snapshotSize(model.config());
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IOException("model state: a snapshot of " + size + " bytes does not fit an array");
+    }
+    target.writeInt((int) size);
+    // streamed: a checkpoint allocates no array of the model's size (68 MiB by default)
+    ModelCodec.writeSnapshot(model, target);
   }
 
   @Override

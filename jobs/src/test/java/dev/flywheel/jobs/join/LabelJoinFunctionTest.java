@@ -13,7 +13,6 @@ import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -297,6 +296,79 @@ class LabelJoinFunctionTest {
     assertEmpty(h);
   }
 
+  private static LabelJoinFunction boundedJoin(long allowance, Duration ttl, long maxPending) {
+    return new LabelJoinFunction(
+        Duration.ofMillis(WINDOW),
+        Duration.ofMillis(CLICK_WAIT),
+        Duration.ofMillis(allowance),
+        ttl,
+        maxPending);
+  }
+
+  @Test
+  void withoutATtlAClickForAnUnknownImpressionStillEndsWithItsWait() throws Exception {
+    var h = harness(boundedJoin(ALLOWANCE, Duration.ZERO, 1_000), null);
+    send(h, click("ghost", 1_000));
+    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    h.processWatermark(1_000 + CLICK_WAIT - 1);
+    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    h.processWatermark(1_000 + CLICK_WAIT);
+    assertThat(h.extractOutputValues()).isEmpty();
+    assertEmpty(h);
+  }
+
+  @Test
+  void rememberedOutcomesAreBoundedEvenIfEventTimeStalls() throws Exception {
+    LabelJoinFunction fn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
+    var h = harness(fn, null);
+    // the watermark never moves: every impression is resolved by its click alone
+    for (String id : List.of("a", "b", "c", "d")) {
+      send(h, impression(id, 1_000));
+      send(h, click(id, 2_000));
+    }
+    assertThat(h.extractOutputValues()).extracting(x -> x.id).containsExactly("a", "b", "c", "d");
+    assertThat(fn.pending()).isZero();
+    assertThat(fn.remembered()).isEqualTo(2); // a and b; c and d were forgotten at once
+    assertThat(fn.forgottenEarly()).isEqualTo(2);
+    assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+    send(h, click("a", 3_000)); // remembered: a duplicate
+    assertThat(fn.duplicates()).isEqualTo(1);
+    h.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    assertThat(fn.remembered()).isZero();
+    assertEmpty(h);
+  }
+
+  @Test
+  void theRememberedCountSurvivesARestore() throws Exception {
+    LabelJoinFunction fn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
+    var h = harness(fn, null);
+    for (String id : List.of("a", "b")) {
+      send(h, impression(id, 1_000));
+      send(h, click(id, 2_000));
+    }
+    OperatorSubtaskState snapshot = h.snapshot(1, 1);
+    LabelJoinFunction restoredFn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
+    var restored = harness(restoredFn, snapshot);
+    assertThat(restoredFn.remembered()).isEqualTo(2);
+    send(restored, impression("c", 1_000));
+    send(restored, click("c", 2_000));
+    assertThat(restoredFn.forgottenEarly()).isEqualTo(1);
+    restored.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    assertThat(restoredFn.remembered()).isZero();
+    assertEmpty(restored);
+  }
+
+  @Test
+  void anOptionalTtlStillDropsStateWhoseTimersCannotFire() throws Exception {
+    var h = harness(boundedJoin(ALLOWANCE, Duration.ofMinutes(1), 1_000), null);
+    h.setStateTtlProcessingTime(0);
+    send(h, impression("a", 1_000));
+    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    h.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis());
+    h.processWatermark(1_000 + WINDOW); // the timer finds the state expired: no negative
+    assertThat(h.extractOutputValues()).isEmpty();
+  }
+
   @Test
   void otherEventTypesAreIgnored() throws Exception {
     LabelJoinFunction fn = join(ALLOWANCE);
@@ -382,9 +454,10 @@ class LabelJoinFunctionTest {
   }
 
   @Test
-  void joinStateIsAPojoWithoutKryo() throws Exception {
+  void joinStateHasItsOwnSerializerWithoutKryo() throws Exception {
     TypeInformation<JoinState> info = TypeInformation.of(JoinState.class);
-    assertThat(info).isInstanceOf(PojoTypeInfo.class);
+    assertThat(info.createSerializer(new SerializerConfigImpl()))
+        .isInstanceOf(JoinStateSerializer.class);
     SerializerConfigImpl config = new SerializerConfigImpl();
     config.setGenericTypes(false);
     TypeSerializer<JoinState> serializer = info.createSerializer(config);

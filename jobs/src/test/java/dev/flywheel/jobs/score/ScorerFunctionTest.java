@@ -8,6 +8,7 @@ import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
 import dev.flywheel.jobs.events.Prediction;
 import dev.flywheel.jobs.testing.Fixtures;
+import dev.flywheel.jobs.types.SerializerContract;
 import dev.flywheel.jobs.updates.Chunker;
 import dev.flywheel.jobs.updates.ModelUpdate;
 import dev.flywheel.model.Model;
@@ -270,5 +271,68 @@ class ScorerFunctionTest {
     }
     a.close();
     b.close();
+  }
+
+  @Test
+  void theStateHoldsPayloadsWhichACheckpointCopiesByReference() throws Exception {
+    var h = harness(null);
+    Model trainer = trained(3, 7);
+    broadcast(h, snapshot(trainer, 100));
+    train(trainer, 2, 8);
+    broadcast(h, delta(trainer, 200));
+    ServedPayloads payloads = h.getBroadcastState(ScorerFunction.MODELS).get(M);
+    assertThat(payloads.deltaCount()).isEqualTo(1);
+    assertThat(ServedPayloadsSerializer.INSTANCE.isImmutableType()).isTrue();
+    assertThat(ServedPayloadsSerializer.INSTANCE.copy(payloads)).isSameAs(payloads);
+    assertThat(ModelCodec.writeSnapshot(payloads.decode()))
+        .as("the payloads rebuild the trainer's model bit for bit")
+        .isEqualTo(ModelCodec.writeSnapshot(trainer));
+    h.close();
+  }
+
+  @Test
+  void deltasThatOutgrowTheSnapshotAreFoldedIntoANewOne() throws Exception {
+    var a = harness(null);
+    Model trainer = trained(3, 7);
+    broadcast(a, snapshot(trainer, 100));
+    int snapshotBytes = a.getBroadcastState(ScorerFunction.MODELS).get(M).snapshot().length;
+    long sent = 0;
+    int deltas = 0;
+    while (sent <= 2L * snapshotBytes) {
+      train(trainer, 1, 100 + deltas);
+      List<ModelUpdate> d = delta(trainer, 200 + deltas);
+      sent += d.get(0).totalLength;
+      broadcast(a, d);
+      deltas++;
+    }
+    ServedPayloads payloads = a.getBroadcastState(ScorerFunction.MODELS).get(M);
+    assertThat(payloads.deltaBytes()).isLessThanOrEqualTo(payloads.snapshot().length);
+    assertThat(payloads.deltaCount()).isLessThan(deltas);
+    assertThat(ModelCodec.writeSnapshot(payloads.decode()))
+        .isEqualTo(ModelCodec.writeSnapshot(trainer));
+
+    var b = harness(a.snapshot(1, 1));
+    Event e = example("x", 1, 17, 33);
+    Prediction restored = scoreOne(b, e);
+    assertThat(restored.modelVersion).isEqualTo(trainer.version());
+    assertThat(restored.score).isEqualTo(score(trainer, e));
+    a.close();
+    b.close();
+  }
+
+  @Test
+  void servedPayloadsSerializerKeepsTheContract() throws Exception {
+    Model m = trained(2, 3);
+    byte[] snap = ModelCodec.writeSnapshot(m);
+    m.markPublished();
+    train(m, 1, 4);
+    byte[] d1 = ModelCodec.writeDelta(m);
+    SerializerContract.check(
+        ServedPayloadsSerializer.INSTANCE,
+        List.of(
+            ServedPayloads.ofSnapshot(snap),
+            ServedPayloads.ofSnapshot(snap).withDelta(d1),
+            ServedPayloads.ofSnapshot(new byte[0])),
+        (x, y) -> {});
   }
 }

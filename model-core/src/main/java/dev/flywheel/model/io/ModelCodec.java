@@ -182,9 +182,75 @@ public final class ModelCodec {
     return finish(buf);
   }
 
-  /** Writes the snapshot of {@code model} to {@code out} (exactly {@link #snapshotSize} bytes). */
+  /**
+   * Writes the snapshot of {@code model} to {@code out} (exactly {@link #snapshotSize} bytes, the
+   * same bytes as {@link #writeSnapshot(Model)}), streamed through a 64 KiB buffer: no array of the
+   * snapshot's size is allocated (Flink's state serializer writes checkpoints this way).
+   */
   public static void writeSnapshot(Model model, DataOutput out) throws IOException {
-    out.write(writeSnapshot(model));
+    ModelConfig config = model.config();
+    StreamWriter w = new StreamWriter(out, 1 << 16);
+    ByteBuffer buf = w.buf;
+    buf.put(header(KIND_SNAPSHOT));
+    writeConfig(buf, config);
+    buf.putLong(model.version());
+    buf.putLong(model.examplesSeen());
+    buf.putLong(model.skippedBatches());
+    ModelState st = model.state();
+    for (int k = 0; k < st.blockCount(); k++) {
+      w.doubles(st.values(k));
+      for (double[] slot : st.slots(k)) {
+        w.doubles(slot);
+      }
+    }
+    for (long c : st.scalerCount()) {
+      w.room(8);
+      buf.putLong(c);
+    }
+    w.doubles(st.scalerMean());
+    w.doubles(st.scalerM2());
+    w.finish();
+  }
+
+  /** A reused buffer in front of a {@link DataOutput} that keeps the CRC32 of what went through. */
+  private static final class StreamWriter {
+    final ByteBuffer buf;
+    private final DataOutput out;
+    private final CRC32 crc = new CRC32();
+
+    StreamWriter(DataOutput out, int capacity) {
+      this.out = out;
+      this.buf = ByteBuffer.allocate(capacity);
+    }
+
+    /** Flushes first if fewer than {@code bytes} bytes are left in the buffer. */
+    void room(int bytes) throws IOException {
+      if (buf.remaining() < bytes) {
+        flush();
+      }
+    }
+
+    void doubles(double[] a) throws IOException {
+      int off = 0;
+      while (off < a.length) {
+        room(8);
+        int n = Math.min(a.length - off, buf.remaining() / 8);
+        putDoubles(buf, a, off, n);
+        off += n;
+      }
+    }
+
+    void flush() throws IOException {
+      crc.update(buf.array(), 0, buf.position());
+      out.write(buf.array(), 0, buf.position());
+      buf.clear();
+    }
+
+    /** Flushes and appends the CRC32 of every byte written. */
+    void finish() throws IOException {
+      flush();
+      out.writeInt((int) crc.getValue());
+    }
   }
 
   /** Reads a snapshot. */

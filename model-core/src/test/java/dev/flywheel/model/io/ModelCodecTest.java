@@ -114,6 +114,23 @@ class ModelCodecTest {
     return b;
   }
 
+  @ParameterizedTest
+  @MethodSource("configs")
+  void theStreamedSnapshotIsByteForByteTheArraySnapshot(ModelConfig config) throws IOException {
+    Model model = new Model(config);
+    train(model, new Random(3), 4);
+    // bigger than the stream's 64 KiB buffer, so blocks straddle flushes
+    Model big = new Model(ModelConfig.builder().hashBits(12).embeddingDim(3).scalerBits(5).build());
+    train(big, new Random(4), 2);
+    for (Model m : new Model[] {model, big}) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      ModelCodec.writeSnapshot(m, new DataOutputStream(bytes));
+      byte[] expected = ModelCodec.writeSnapshot(m);
+      assertThat(bytes.toByteArray()).isEqualTo(expected);
+      assertThat((long) expected.length).isEqualTo(ModelCodec.snapshotSize(m.config()));
+    }
+  }
+
   @Test
   void snapshotsAreSelfDelimitingOnAStream() throws IOException {
     Model a = new Model(configs().findFirst().orElseThrow());
