@@ -27,11 +27,11 @@ import org.ejml.dense.row.CommonOps_DDRM;
  * With {@link ModelConfig.Interactions#FM} the logit also gets every pairwise inner product of the
  * example's scaled embedding rows (DeepFM: the FM and the deep tower share E, and the FM adds no
  * parameters). j runs over the example's feature slots, so a bucket listed twice counts as two
- * features (its pair with itself included), exactly as h0 counts it twice. Why: a click logit with
- * a low-rank user × item part ⟨U_user, V_item⟩ is learnt by the FM from shared statistics (an
- * item's row learns from every segment that sees it), where a hashed cross segment × item must
- * learn each pair from its own few impressions. Gradient: ∂z_fm/∂E[r] = Σ_(j: r_j = r) x_j·(h0 −
- * x_j·E[r]), added to the deep tower's ∂z/∂h0 in the backward pass (no extra workspace).
+ * features (the two copies form a pair), exactly as h0 counts it twice. Why: a click logit with a
+ * low-rank user × item part ⟨U_user, V_item⟩ is learnt by the FM from shared statistics (an item's
+ * row learns from every segment that sees it), where a hashed cross segment × item must learn each
+ * pair from its own few impressions. Gradient: ∂z_fm/∂E[r] = Σ_(j: r_j = r) x_j·(h0 − x_j·E[r]),
+ * added to the deep tower's ∂z/∂h0 in the backward pass (no extra workspace).
  *
  * <h2>Initialisation</h2>
  *
