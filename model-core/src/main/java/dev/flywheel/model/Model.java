@@ -14,11 +14,24 @@ import org.ejml.dense.row.CommonOps_DDRM;
  *   deep:  h0 = Σ value·E[bucket]                 (E is 2^hashBits × d)
  *          h_l = relu(h_(l−1)·W_l + c_l)           l = 1..L   (W_l is width(l−1) × width(l))
  *          z_d = h_L · v
- *   z = z_w + z_d ;   prediction = σ(z) (LOGISTIC) or z (SQUARED)
+ *   fm:    z_fm = Σ_(j&lt;j') ⟨x_j·E[r_j], x_j'·E[r_j']⟩                (only with interactions FM)
+ *               = ½·(‖h0‖² − Σ_j x_j²·‖E[r_j]‖²)
+ *   z = z_w + z_d (+ z_fm) ;   prediction = σ(z) (LOGISTIC) or z (SQUARED)
  * </pre>
  *
  * With no hidden layers there is no deep tower (no E, W, c, v): the model is logistic or linear
  * regression on the hashed features.
+ *
+ * <h2>Factorisation-machine term</h2>
+ *
+ * With {@link ModelConfig.Interactions#FM} the logit also gets every pairwise inner product of the
+ * example's scaled embedding rows (DeepFM: the FM and the deep tower share E, and the FM adds no
+ * parameters). j runs over the example's feature slots, so a bucket listed twice counts as two
+ * features (the two copies form a pair), exactly as h0 counts it twice. Why: a click logit with a
+ * low-rank user × item part ⟨U_user, V_item⟩ is learnt by the FM from shared statistics (an item's
+ * row learns from every segment that sees it), where a hashed cross segment × item must learn each
+ * pair from its own few impressions. Gradient: ∂z_fm/∂E[r] = Σ_(j: r_j = r) x_j·(h0 − x_j·E[r]),
+ * added to the deep tower's ∂z/∂h0 in the backward pass (no extra workspace).
  *
  * <h2>Initialisation</h2>
  *
@@ -80,6 +93,7 @@ public final class Model {
   private final int maxBatch;
   private final double l2;
   private final double clipNorm;
+  private final boolean fm;
 
   // ---- parameters and optimiser slots ----
   final double[] bias;
@@ -158,6 +172,7 @@ public final class Model {
     this.maxBatch = config.maxBatchSize();
     this.l2 = config.l2();
     this.clipNorm = config.gradientClipNorm();
+    this.fm = config.hasFactorizationMachine();
 
     bias = new double[1];
     biasSlots = newSlots(1);
@@ -623,6 +638,7 @@ public final class Model {
       int start = batch.start(ex);
       int end = batch.end(ex);
       double zw = b;
+      double fmSquares = 0.0; // Σ_j x_j²·‖E[r_j]‖²
       int hOff = i * dim;
       for (int k = start; k < end; k++) {
         int r = idx[k];
@@ -641,13 +657,32 @@ public final class Model {
         double x = num[k] ? scaler.scale(r, val[k]) : val[k];
         sv[k] = x;
         zw += x * wide[r];
-        if (deep) {
+        if (fm) {
+          // h0[i] += x · E[r] ; fmSquares += x²·‖E[r]‖²
+          int eOff = r * dim;
+          double sq = 0.0;
+          for (int j = 0; j < dim; j++) {
+            double e = emb[eOff + j];
+            h0[hOff + j] += x * e;
+            sq += e * e;
+          }
+          fmSquares += x * x * sq;
+        } else if (deep) {
           // h0[i] += x · E[r]
           int eOff = r * dim;
           for (int j = 0; j < dim; j++) {
             h0[hOff + j] += x * emb[eOff + j];
           }
         }
+      }
+      if (fm) {
+        // z_fm = ½·(‖h0‖² − Σ_j x_j²·‖E[r_j]‖²)
+        double hh = 0.0;
+        for (int j = 0; j < dim; j++) {
+          double h = h0[hOff + j];
+          hh += h * h;
+        }
+        zw += 0.5 * (hh - fmSquares);
       }
       z[i] = zw;
     }
@@ -778,9 +813,21 @@ public final class Model {
           }
         }
       }
+      if (fm) {
+        // ∂z_fm/∂h0 = h0 : dH0 += dz ⊗ h0 (the −x_j²·E[r_j] part is added per feature below)
+        double[] dh = dAct[0].data;
+        double[] h0 = act[0].data;
+        for (int i = 0; i < n; i++) {
+          double g = dz[i];
+          int off = i * dim;
+          for (int j = 0; j < dim; j++) {
+            dh[off + j] += g * h0[off + j];
+          }
+        }
+      }
     }
 
-    // ---- sparse rows: gw[r] += x·dz_i ; gE[r] += x·dH0[i] ----
+    // ---- sparse rows: gw[r] += x·dz_i ; gE[r] += x·dH0[i] (FM: − dz_i·x²·E[r]) ----
     int[] idx = batch.indexBuffer();
     double[] sv = slotValues;
     double[] dh0 = deep ? dAct[0].data : null;
@@ -813,6 +860,15 @@ public final class Model {
             for (int j = 0; j < dim; j++) {
               gradEmb[gOff + j] += x * dh0[hOff + j];
             }
+          }
+        }
+        if (fm) {
+          // gE[r] −= dz_i·x²·E[r]  (the self term of ∂z_fm/∂E[r] = x·(h0 − x·E[r]))
+          double c = g * x * x;
+          int gOff = slot * dim;
+          int eOff = r * dim;
+          for (int j = 0; j < dim; j++) {
+            gradEmb[gOff + j] -= c * emb[eOff + j];
           }
         }
       }

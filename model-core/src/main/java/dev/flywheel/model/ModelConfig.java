@@ -48,6 +48,8 @@ import java.util.Objects;
  *       numeric features take effect (before: scaled value 0), &gt;= 1</td></tr>
  *   <tr><td>numericClip</td><td>5</td><td>scaled numeric values are clipped to ±numericClip,
  *       &gt; 0</td></tr>
+ *   <tr><td>interactions</td><td>NONE</td><td>NONE, or FM: a factorisation-machine term over the
+ *       embedding table added to the logit (needs a deep tower, see {@link Model})</td></tr>
  * </table>
  */
 public final class ModelConfig implements Serializable {
@@ -134,6 +136,38 @@ public final class ModelConfig implements Serializable {
     }
   }
 
+  /** Explicit pairwise feature interactions added to the logit. */
+  public enum Interactions {
+    /** None: z = z_wide + z_deep. */
+    NONE(0),
+    /**
+     * A factorisation machine sharing the embedding table E: z_fm = Σ_(i&lt;j) ⟨x_i·E_i, x_j·E_j⟩
+     * over the example's features (DeepFM).
+     */
+    FM(1);
+
+    private final int code;
+
+    Interactions(int code) {
+      this.code = code;
+    }
+
+    /** Stable code used by the model format (never the ordinal). */
+    public int code() {
+      return code;
+    }
+
+    /** The type with this {@link #code()}, or null. */
+    public static Interactions fromCode(int code) {
+      for (Interactions t : values()) {
+        if (t.code == code) {
+          return t;
+        }
+      }
+      return null;
+    }
+  }
+
   private final int hashBits;
   private final int hashSeed;
   private final int embeddingDim;
@@ -155,6 +189,7 @@ public final class ModelConfig implements Serializable {
   private final int scalerBits;
   private final long scalerWarmup;
   private final double numericClip;
+  private final Interactions interactions;
 
   private ModelConfig(Builder b) {
     this.hashBits = b.hashBits;
@@ -178,6 +213,7 @@ public final class ModelConfig implements Serializable {
     this.scalerBits = b.scalerBits;
     this.scalerWarmup = b.scalerWarmup;
     this.numericClip = b.numericClip;
+    this.interactions = b.interactions;
   }
 
   /** Re-validates a Java-deserialised configuration (the builder's checks, not a raw copy). */
@@ -219,6 +255,8 @@ public final class ModelConfig implements Serializable {
     b.scalerBits = scalerBits;
     b.scalerWarmup = scalerWarmup;
     b.numericClip = numericClip;
+    // null only in a configuration Java-serialised before the option existed
+    b.interactions = interactions == null ? Interactions.NONE : interactions;
     return b;
   }
 
@@ -327,6 +365,16 @@ public final class ModelConfig implements Serializable {
     return numericClip;
   }
 
+  /** The explicit pairwise interactions (default NONE). */
+  public Interactions interactions() {
+    return interactions;
+  }
+
+  /** Whether the logit has the factorisation-machine term. */
+  public boolean hasFactorizationMachine() {
+    return interactions == Interactions.FM;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -356,7 +404,8 @@ public final class ModelConfig implements Serializable {
         && maxBatchSize == c.maxBatchSize
         && scalerBits == c.scalerBits
         && scalerWarmup == c.scalerWarmup
-        && same(numericClip, c.numericClip);
+        && same(numericClip, c.numericClip)
+        && interactions == c.interactions;
   }
 
   private static boolean same(double a, double b) {
@@ -385,7 +434,8 @@ public final class ModelConfig implements Serializable {
                 maxBatchSize,
                 scalerBits,
                 scalerWarmup,
-                numericClip)
+                numericClip,
+                interactions)
             * 31
         + Arrays.hashCode(hiddenLayers);
   }
@@ -434,6 +484,8 @@ public final class ModelConfig implements Serializable {
         + scalerWarmup
         + ", numericClip="
         + numericClip
+        + ", interactions="
+        + interactions
         + "}";
   }
 
@@ -460,6 +512,7 @@ public final class ModelConfig implements Serializable {
     private int scalerBits = 12;
     private long scalerWarmup = 10;
     private double numericClip = 5.0;
+    private Interactions interactions = Interactions.NONE;
 
     private Builder() {}
 
@@ -569,6 +622,12 @@ public final class ModelConfig implements Serializable {
       return this;
     }
 
+    /** Explicit pairwise interactions; FM needs a deep tower (its embedding table). */
+    public Builder interactions(Interactions v) {
+      interactions = Objects.requireNonNull(v, "interactions");
+      return this;
+    }
+
     /**
      * Validates every option and builds the configuration.
      *
@@ -617,6 +676,10 @@ public final class ModelConfig implements Serializable {
         throw new IllegalArgumentException("scalerWarmup must be >= 1, got " + scalerWarmup);
       }
       positive("numericClip", numericClip);
+      if (interactions == Interactions.FM && hiddenLayers.length == 0) {
+        throw new IllegalArgumentException(
+            "interactions FM needs a deep tower (its embedding table), but hiddenLayers is empty");
+      }
       return new ModelConfig(this);
     }
 

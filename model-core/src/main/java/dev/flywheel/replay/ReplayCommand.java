@@ -174,6 +174,16 @@ public final class ReplayCommand implements Callable<Integer> {
   String hidden;
 
   @Option(
+      names = "--interactions",
+      paramLabel = "KIND",
+      defaultValue = "NONE",
+      description =
+          "NONE, or FM: the model adds a factorisation-machine term over its embedding table"
+              + " (needs hidden layers; the logistic-regression learner never has it). Default:"
+              + " ${DEFAULT-VALUE}")
+  ModelConfig.Interactions interactions;
+
+  @Option(
       names = "--loss",
       paramLabel = "LOSS",
       defaultValue = "LOGISTIC",
@@ -317,6 +327,7 @@ public final class ReplayCommand implements Callable<Integer> {
           .hiddenLayers(hiddenLayers)
           .loss(loss)
           .optimizer(optimizer)
+          .interactions(interactions)
           .learningRate(learningRate)
           .l2(l2)
           .adagradInitialAccumulator(adagradInitialAccumulator)
@@ -363,7 +374,8 @@ public final class ReplayCommand implements Callable<Integer> {
       throw bad("--auto-ignore is not a valid regex: " + e.getDescription());
     }
     ModelConfig modelConfig = config(hiddenLayers());
-    ModelConfig logisticConfig = modelConfig.toBuilder().hiddenLayers().build();
+    ModelConfig logisticConfig =
+        modelConfig.toBuilder().hiddenLayers().interactions(ModelConfig.Interactions.NONE).build();
 
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();

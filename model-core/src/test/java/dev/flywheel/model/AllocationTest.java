@@ -23,40 +23,43 @@ class AllocationTest {
     long tid = Thread.currentThread().getId();
 
     for (ModelConfig.OptimizerType opt : ModelConfig.OptimizerType.values()) {
-      Model m =
-          new Model(
-              ModelConfig.builder()
-                  .hashBits(12)
-                  .embeddingDim(8)
-                  .hiddenLayers(16, 8)
-                  .optimizer(opt)
-                  .momentum(opt == ModelConfig.OptimizerType.SGD ? 0.5 : 0)
-                  .gradientClipNorm(1)
-                  .l2(1e-4)
-                  .maxBatchSize(64)
-                  .build());
-      Random r = new Random(1);
-      SparseBatch[] batches = new SparseBatch[10];
-      for (int i = 0; i < batches.length; i++) {
-        batches[i] = Batches.random(r, 64, 4000, 20, 3, false);
+      for (ModelConfig.Interactions fm : ModelConfig.Interactions.values()) {
+        Model m =
+            new Model(
+                ModelConfig.builder()
+                    .hashBits(12)
+                    .embeddingDim(8)
+                    .hiddenLayers(16, 8)
+                    .optimizer(opt)
+                    .momentum(opt == ModelConfig.OptimizerType.SGD ? 0.5 : 0)
+                    .gradientClipNorm(1)
+                    .l2(1e-4)
+                    .maxBatchSize(64)
+                    .interactions(fm)
+                    .build());
+        Random r = new Random(1);
+        SparseBatch[] batches = new SparseBatch[10];
+        for (int i = 0; i < batches.length; i++) {
+          batches[i] = Batches.random(r, 64, 4000, 20, 3, false);
+        }
+        double[] out = new double[64];
+        for (int i = 0; i < 20; i++) {
+          m.train(batches[i % 10], out);
+          m.score(batches[i % 10], out);
+        }
+        long before = mx.getThreadAllocatedBytes(tid);
+        double sink = 0;
+        for (int i = 0; i < 100; i++) {
+          sink += m.train(batches[i % 10], out);
+          m.score(batches[(i + 3) % 10], out);
+          sink += out[7];
+        }
+        long allocated = mx.getThreadAllocatedBytes(tid) - before;
+        assertThat(sink).isFinite();
+        assertThat(allocated)
+            .as("%s, %s: bytes allocated by 100 train + 100 score calls", opt, fm)
+            .isLessThan(1024);
       }
-      double[] out = new double[64];
-      for (int i = 0; i < 20; i++) {
-        m.train(batches[i % 10], out);
-        m.score(batches[i % 10], out);
-      }
-      long before = mx.getThreadAllocatedBytes(tid);
-      double sink = 0;
-      for (int i = 0; i < 100; i++) {
-        sink += m.train(batches[i % 10], out);
-        m.score(batches[(i + 3) % 10], out);
-        sink += out[7];
-      }
-      long allocated = mx.getThreadAllocatedBytes(tid) - before;
-      assertThat(sink).isFinite();
-      assertThat(allocated)
-          .as("%s: bytes allocated by 100 train + 100 score calls", opt)
-          .isLessThan(1024);
     }
   }
 }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * <p>Objective: (1/n)·Σ ω_i·ℓ(z_i, y_i) + ½·l2·(‖W‖² + ‖v‖² + ‖touched rows of w and E‖²). Central
  * difference with step h = 1e-6: truncation error O(h²·f''') ≈ 1e-12 and rounding error ≈
  * 1e-16·|f|/h ≈ 1e-10, so we require relative error |a − n| / max(|a| + |n|, 1e-6) ≤ 1e-5 for every
- * element. (A pre-activation within h of a ReLU kink would make the difference quotient wrong; it
+ * element. The FM checks use 6 buckets for up to 8 features per example, so examples hold duplicate
+ * buckets. (A pre-activation within h of a ReLU kink would make the difference quotient wrong; it
  * would show up as a failure, never as a false pass, and does not happen for these seeds.)
  */
 class GradientCheckTest {
@@ -55,14 +56,68 @@ class GradientCheckTest {
     check(tiny().hiddenLayers(4).build(), false, 2, 15);
   }
 
+  @Test
+  void factorizationMachineWithTheDeepTowerDuplicatesAndNumerics() {
+    // 6 buckets for up to 8 features per example: duplicate buckets within an example
+    check(
+        tiny().hiddenLayers(4, 3).interactions(ModelConfig.Interactions.FM).l2(0.02).build(),
+        false,
+        2,
+        16,
+        6,
+        false);
+  }
+
+  @Test
+  void factorizationMachineSquaredLoss() {
+    check(
+        tiny()
+            .hiddenLayers(4)
+            .interactions(ModelConfig.Interactions.FM)
+            .loss(ModelConfig.LossType.SQUARED)
+            .build(),
+        true,
+        1,
+        17,
+        20,
+        false);
+  }
+
+  @Test
+  void factorizationMachineAloneWithTheDeepOutputZeroed() {
+    // v = 0: z_deep = 0 and ∂z_deep/∂E = 0, so the E gradient is the FM term's alone
+    check(
+        tiny().hiddenLayers(3).interactions(ModelConfig.Interactions.FM).build(),
+        false,
+        2,
+        18,
+        6,
+        true);
+  }
+
   private static void check(ModelConfig config, boolean regression, int numerics, long seed) {
+    check(config, regression, numerics, seed, 20, false);
+  }
+
+  private static void check(
+      ModelConfig config,
+      boolean regression,
+      int numerics,
+      long seed,
+      int rowsUsed,
+      boolean zeroDeepOutput) {
     Random r = new Random(seed);
     Model m = new Model(config);
     // a few training steps first: non-zero wide weights, biases, and a warm scaler
     for (int s = 0; s < 3; s++) {
-      m.train(Batches.random(r, 8, 20, 4, numerics, regression), null);
+      m.train(Batches.random(r, 8, rowsUsed, 4, numerics, regression), null);
     }
-    SparseBatch batch = Batches.random(r, 7, 20, 5, numerics, regression);
+    if (zeroDeepOutput) {
+      java.util.Arrays.fill(m.state().values(m.state().blockCount() - 3), 0.0);
+    }
+    // the older checks keep their original batches (5 features); the FM ones use up to 8
+    int maxFeatures = config.hasFactorizationMachine() ? 8 : 5;
+    SparseBatch batch = Batches.random(r, 7, rowsUsed, maxFeatures, numerics, regression);
     double[][] analytic = m.gradientBlocks(batch);
     assertThat(analytic).as("gradient of a valid batch").isNotNull();
     ModelState st = m.state();

@@ -16,6 +16,28 @@ class ModelConfigTest {
     assertThat(c.maxBatchSize()).isEqualTo(256);
     assertThat(c.scalerBits()).isEqualTo(12);
     assertThat(c.loss()).isEqualTo(ModelConfig.LossType.LOGISTIC);
+    assertThat(c.interactions()).isEqualTo(ModelConfig.Interactions.NONE);
+    assertThat(c.hasFactorizationMachine()).isFalse();
+  }
+
+  @Test
+  void factorizationMachineNeedsADeepTower() {
+    assertThatThrownBy(
+            () ->
+                ModelConfig.builder()
+                    .hiddenLayers()
+                    .interactions(ModelConfig.Interactions.FM)
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("interactions FM needs a deep tower");
+    ModelConfig fm = ModelConfig.builder().interactions(ModelConfig.Interactions.FM).build();
+    assertThat(fm.hasFactorizationMachine()).isTrue();
+    assertThat(fm).isNotEqualTo(ModelConfig.defaults());
+    assertThat(fm.toString()).contains("interactions=FM");
+    assertThat(fm.toBuilder().build()).isEqualTo(fm).hasSameHashCodeAs(fm);
+    assertThat(ModelConfig.Interactions.fromCode(1)).isEqualTo(ModelConfig.Interactions.FM);
+    assertThat(ModelConfig.Interactions.fromCode(0)).isEqualTo(ModelConfig.Interactions.NONE);
+    assertThat(ModelConfig.Interactions.fromCode(2)).isNull();
   }
 
   @Test

@@ -226,6 +226,20 @@ class ReplayCommandTest {
   }
 
   @Test
+  void factorizationMachineInteractionsLearnToo() throws IOException {
+    Run run = replay(clickStream(6_000).toString(), "--interactions", "fm");
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).anyMatch(l -> l.contains("interactions=FM"));
+    Result base = run.result("base_rate");
+    Result model = run.result("model");
+    assertThat(model.auc()).isGreaterThan(0.8);
+    assertThat(model.logLoss()).isLessThan(base.logLoss() - 0.05);
+    Path file = write("tiny.csv", "a,y\n1,0\n");
+    assertThat(replay(file.toString(), "--interactions", "fm", "--hidden", "none").err())
+        .contains("interactions FM needs a deep tower");
+  }
+
+  @Test
   void passesRepeatTheStreamButMeasureQualityOnTheFirst() throws IOException {
     Path file = clickStream(300);
     Run run = replay(file.toString(), "--passes", "3", "--progress-every", "0");

@@ -310,6 +310,16 @@ public final class FlywheelOptions {
               .defaultValue(MODEL.optimizer()),
           "SGD (with momentum), ADAGRAD or ADAM.");
 
+  public static final ConfigOption<ModelConfig.Interactions> MODEL_INTERACTIONS =
+      option(
+          key("flywheel.model.interactions")
+              .enumType(ModelConfig.Interactions.class)
+              .defaultValue(MODEL.interactions()),
+          "NONE, or FM: a factorisation-machine term over the embedding table (every pair of an"
+              + " example's features adds the inner product of their embeddings to the logit), which"
+              + " learns low-rank interactions such as user segment x item from shared statistics;"
+              + " needs hidden layers.");
+
   public static final ConfigOption<Double> MODEL_LEARNING_RATE =
       option(
           key("flywheel.model.learning-rate").doubleType().defaultValue(MODEL.learningRate()),

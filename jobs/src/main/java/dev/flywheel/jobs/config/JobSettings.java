@@ -82,6 +82,7 @@ public final class JobSettings implements Serializable {
   private final int[] hiddenLayers;
   private final ModelConfig.LossType loss;
   private final ModelConfig.OptimizerType optimizer;
+  private final ModelConfig.Interactions interactions;
   private final double learningRate;
   private final double momentum;
   private final double adagradInitialAccumulator;
@@ -178,6 +179,7 @@ public final class JobSettings implements Serializable {
     hiddenLayers = parseLayers(read(c, MODEL_HIDDEN_LAYERS));
     loss = read(c, MODEL_LOSS);
     optimizer = read(c, MODEL_OPTIMIZER);
+    interactions = read(c, MODEL_INTERACTIONS);
     learningRate = doubleIn(c, MODEL_LEARNING_RATE, 0, false, 10);
     momentum = doubleIn(c, MODEL_MOMENTUM, 0, true, 0.999);
     adagradInitialAccumulator = doubleIn(c, MODEL_ADAGRAD_INITIAL_ACCUMULATOR, 0, true, 1);
@@ -424,6 +426,7 @@ public final class JobSettings implements Serializable {
         .hiddenLayers(hiddenLayers)
         .loss(loss)
         .optimizer(optimizer)
+        .interactions(interactions)
         .learningRate(learningRate)
         .momentum(momentum)
         .adagradInitialAccumulator(adagradInitialAccumulator)
@@ -664,6 +667,10 @@ public final class JobSettings implements Serializable {
 
   public ModelConfig.OptimizerType optimizer() {
     return optimizer;
+  }
+
+  public ModelConfig.Interactions interactions() {
+    return interactions;
   }
 
   public double momentum() {

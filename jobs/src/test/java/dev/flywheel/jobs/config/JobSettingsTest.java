@@ -129,6 +129,7 @@ class JobSettingsTest {
         "flywheel.model.hidden-layers|32,0|flywheel.model.hidden-layers widths must be in [1, 4096], got 0",
         "flywheel.model.loss|HINGE|flywheel.model.loss could not be read as LOGISTIC|SQUARED",
         "flywheel.model.optimizer|LBFGS|flywheel.model.optimizer could not be read as SGD|ADAGRAD|ADAM",
+        "flywheel.model.interactions|FFM|flywheel.model.interactions could not be read as NONE|FM",
         "flywheel.kafka.bootstrap-servers| |flywheel.kafka.bootstrap-servers must not be empty",
         "flywheel.kafka.group-id| |flywheel.kafka.group-id must not be empty",
         "flywheel.kafka.transactional-id-prefix| |flywheel.kafka.transactional-id-prefix must not be empty",
@@ -210,6 +211,22 @@ class JobSettingsTest {
                 JobSettings.fromArgs(
                     "--flywheel.model.hash-bits", "28", "--flywheel.model.embedding-dim", "1024"))
         .hasMessageStartingWith("flywheel.model.*: embeddingDim * 2^hashBits must fit");
+  }
+
+  @Test
+  void interactionsReachTheModelAndFmNeedsHiddenLayers() {
+    assertThat(JobSettings.defaults().modelConfig().interactions())
+        .isEqualTo(ModelConfig.Interactions.NONE);
+    assertThat(
+            JobSettings.fromArgs("--flywheel.model.interactions", "fm")
+                .modelConfig()
+                .hasFactorizationMachine())
+        .isTrue();
+    assertThatThrownBy(
+            () ->
+                JobSettings.fromArgs(
+                    "--flywheel.model.interactions", "FM", "--flywheel.model.hidden-layers", ""))
+        .hasMessageStartingWith("flywheel.model.*: interactions FM needs a deep tower");
   }
 
   @Test

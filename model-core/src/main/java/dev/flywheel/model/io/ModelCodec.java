@@ -18,17 +18,19 @@ import java.util.zip.CRC32;
  * The binary model format: full snapshots and deltas, one format for Flink state, model-update
  * messages and files. Big-endian; doubles as their raw IEEE-754 bits, so a round trip is bit-exact.
  *
- * <h2>Snapshot (format version 1)</h2>
+ * <h2>Snapshot (format version 2)</h2>
  *
  * <pre>
  *   int    magic 0x46574D4C ("FWML")
- *   int    format version (1)
+ *   int    format version (2; version 1 is still read)
  *   byte   kind: 1 = snapshot
  *   config hashBits, hashSeed, embeddingDim (int); hidden layer count (int) and widths (int each);
  *          loss code, optimizer code (int, {@link ModelConfig.LossType#code()}, never ordinals);
  *          learningRate, momentum, beta1, beta2, epsilon, adagradEpsilon,
  *          adagradInitialAccumulator, l2, gradientClipNorm, initStdDev (double);
- *          seed (long), maxBatchSize (int), scalerBits (int), scalerWarmup (long), numericClip (double)
+ *          seed (long), maxBatchSize (int), scalerBits (int), scalerWarmup (long), numericClip (double);
+ *          interactions code (int, {@link ModelConfig.Interactions#code()}; not in version 1, whose
+ *          models read as NONE)
  *   long   version, examples seen, skipped batches
  *   blocks for each parameter block in {@link ModelState} order (b, W1, c1, …, v, w, E): its values,
  *          then each of its optimiser slot arrays (doubles; lengths follow from the config)
@@ -62,8 +64,14 @@ public final class ModelCodec {
   /** "FWML". */
   public static final int MAGIC = 0x46574D4C;
 
-  /** The format version this build writes and reads. */
-  public static final int FORMAT_VERSION = 1;
+  /** The format version this build writes (it reads this one and {@link #OLDEST_READ_VERSION}). */
+  public static final int FORMAT_VERSION = 2;
+
+  /** The oldest format version this build reads: 1, without the interactions field. */
+  public static final int OLDEST_READ_VERSION = 1;
+
+  /** Bytes the version-2 configuration has beyond version 1's (the interactions code). */
+  private static final int V2_CONFIG_EXTRA = 4;
 
   static final byte KIND_SNAPSHOT = 1;
   static final byte KIND_DELTA = 2;
@@ -102,7 +110,12 @@ public final class ModelCodec {
   }
 
   private static int configSize(ModelConfig c) {
-    return 4 * 4 + 4 * c.hiddenLayerCount() + 8 + 10 * 8 + 8 + 4 + 4 + 8 + 8;
+    return 4 * 4 + 4 * c.hiddenLayerCount() + 8 + 10 * 8 + 8 + 4 + 4 + 8 + 8 + V2_CONFIG_EXTRA;
+  }
+
+  /** Bytes a snapshot of format {@code version} is shorter than one this build writes. */
+  private static int sizeShortfall(int version) {
+    return version < 2 ? V2_CONFIG_EXTRA : 0;
   }
 
   private static int slotCount(ModelConfig c) {
@@ -257,7 +270,7 @@ public final class ModelCodec {
   public static Model readSnapshot(byte[] bytes) throws ModelFormatException {
     ByteBuffer buf = ByteBuffer.wrap(bytes);
     ModelConfig config = readHeaderAndConfig(buf, KIND_SNAPSHOT);
-    long expected = snapshotSize(config);
+    long expected = snapshotSize(config) - sizeShortfall(buf.getInt(4));
     if (bytes.length < expected) {
       throw new ModelFormatException(
           "truncated model snapshot: expected "
@@ -318,15 +331,16 @@ public final class ModelCodec {
       in.readFully(head);
       ByteBuffer hb = ByteBuffer.wrap(head);
       checkMagicAndVersion(hb);
+      int shortfall = sizeShortfall(hb.getInt(4));
       int hidden = hb.getInt(HEADER_BYTES + 12);
       if (hidden < 0 || hidden > ModelConfig.MAX_HIDDEN_LAYERS) {
         throw new ModelFormatException("corrupt model header: hidden layer count " + hidden);
       }
-      int configRest = 4 * hidden + 8 + 10 * 8 + 8 + 4 + 4 + 8 + 8;
+      int configRest = 4 * hidden + 8 + 10 * 8 + 8 + 4 + 4 + 8 + 8 + V2_CONFIG_EXTRA - shortfall;
       byte[] headAndConfig = Arrays.copyOf(head, head.length + configRest);
       in.readFully(headAndConfig, head.length, configRest);
       ModelConfig config = readHeaderAndConfig(ByteBuffer.wrap(headAndConfig), KIND_SNAPSHOT);
-      long expected = snapshotSize(config);
+      long expected = snapshotSize(config) - shortfall;
       if (expected > MAX_ARRAY) {
         throw new ModelFormatException(
             "model snapshot of " + expected + " bytes does not fit a byte array");
@@ -548,9 +562,14 @@ public final class ModelCodec {
               "not a Flywheel model: magic 0x%08X, expected 0x%08X (\"FWML\")", magic, MAGIC));
     }
     int version = buf.getInt(4);
-    if (version != FORMAT_VERSION) {
+    if (version < OLDEST_READ_VERSION || version > FORMAT_VERSION) {
       throw new ModelFormatException(
-          "unsupported model format version " + version + "; this build reads " + FORMAT_VERSION);
+          "unsupported model format version "
+              + version
+              + "; this build reads "
+              + OLDEST_READ_VERSION
+              + " to "
+              + FORMAT_VERSION);
     }
   }
 
@@ -601,6 +620,14 @@ public final class ModelCodec {
           .scalerBits(buf.getInt())
           .scalerWarmup(buf.getLong())
           .numericClip(buf.getDouble());
+      if (buf.getInt(4) >= 2) {
+        int code = buf.getInt();
+        ModelConfig.Interactions interactions = ModelConfig.Interactions.fromCode(code);
+        if (interactions == null) {
+          throw new ModelFormatException("corrupt model header: unknown interactions code " + code);
+        }
+        b.interactions(interactions);
+      }
       return b.build();
     } catch (BufferUnderflowException e) {
       throw new ModelFormatException("truncated model: the input ends inside the configuration");
@@ -633,6 +660,7 @@ public final class ModelCodec {
         .putDouble(c.initStdDev());
     buf.putLong(c.seed()).putInt(c.maxBatchSize()).putInt(c.scalerBits());
     buf.putLong(c.scalerWarmup()).putDouble(c.numericClip());
+    buf.putInt(c.interactions().code()); // since format version 2
   }
 
   private static long readLong(ByteBuffer buf) throws ModelFormatException {

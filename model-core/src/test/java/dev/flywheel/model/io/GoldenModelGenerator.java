@@ -9,13 +9,15 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * Test-only generator of the committed golden model file {@code golden/model-v1.bin} (format
- * version 1) and the predictions {@link GoldenModelTest} pins. Run it only when a new format
- * version gets its own golden file; never regenerate an existing one (that would hide a break).
+ * Test-only generator of the committed golden model files {@code golden/model-v1.bin} (format
+ * version 1, written by the build of that version) and {@code golden/model-v2.bin} (format version
+ * 2, with the factorisation-machine term: argument {@code v2}) and the predictions {@link
+ * GoldenModelTest} pins. Run it only when a new format version gets its own golden file; never
+ * regenerate an existing one (that would hide a break).
  *
  * <pre>
  *   java -cp model-core/target/test-classes:model-core/target/classes:EJML \
- *     dev.flywheel.model.io.GoldenModelGenerator model-core/src/test/resources/golden/model-v1.bin
+ *     dev.flywheel.model.io.GoldenModelGenerator model-core/src/test/resources/golden/model-v2.bin v2
  * </pre>
  */
 public final class GoldenModelGenerator {
@@ -54,8 +56,17 @@ public final class GoldenModelGenerator {
     return b;
   }
 
+  /** The configuration of the version-2 golden model: {@link #config()} with FM interactions. */
+  static ModelConfig configV2() {
+    return config().toBuilder().interactions(ModelConfig.Interactions.FM).build();
+  }
+
   static Model trainedModel() {
-    Model m = new Model(config());
+    return trainedModel(config());
+  }
+
+  static Model trainedModel(ModelConfig config) {
+    Model m = new Model(config);
     Random r = new Random(2026);
     SparseBatch b = new SparseBatch(16, 6);
     for (int step = 0; step < 12; step++) {
@@ -74,7 +85,7 @@ public final class GoldenModelGenerator {
   }
 
   public static void main(String[] args) throws IOException {
-    Model m = trainedModel();
+    Model m = trainedModel(args.length > 1 && args[1].equals("v2") ? configV2() : config());
     Files.write(Path.of(args[0]), ModelCodec.writeSnapshot(m));
     double[] p = new double[4];
     m.score(probe(), p);

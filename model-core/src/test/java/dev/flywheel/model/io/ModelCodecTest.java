@@ -38,7 +38,11 @@ class ModelCodecTest {
         b.optimizer(ModelConfig.OptimizerType.ADAGRAD).momentum(0).l2(1e-3).build(),
         b.optimizer(ModelConfig.OptimizerType.ADAM).learningRate(0.01).build(),
         b.hiddenLayers().build(),
-        b.hiddenLayers(5).loss(ModelConfig.LossType.SQUARED).gradientClipNorm(1).build());
+        b.hiddenLayers(5).loss(ModelConfig.LossType.SQUARED).gradientClipNorm(1).build(),
+        b.hiddenLayers(4, 2)
+            .loss(ModelConfig.LossType.LOGISTIC)
+            .interactions(ModelConfig.Interactions.FM)
+            .build());
   }
 
   /** Categorical features below bucket 200 (or buckets − 3), numerics on the 3 buckets above. */
@@ -216,9 +220,9 @@ class ModelCodecTest {
     ByteBuffer.wrap(bytes).putInt(4, 7);
     assertThatThrownBy(() -> ModelCodec.readSnapshot(bytes))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessage("unsupported model format version 7; this build reads 1");
+        .hasMessage("unsupported model format version 7; this build reads 1 to 2");
     assertThatThrownBy(() -> ModelCodec.readSnapshot(stream(bytes)))
-        .hasMessage("unsupported model format version 7; this build reads 1");
+        .hasMessage("unsupported model format version 7; this build reads 1 to 2");
     byte[] notAModel = "{\"json\": true, \"padding\": 0}".getBytes();
     assertThatThrownBy(() -> ModelCodec.readSnapshot(notAModel))
         .isInstanceOf(ModelFormatException.class)
@@ -311,7 +315,7 @@ class ModelCodecTest {
     ByteBuffer.wrap(bytes).putInt(9, 26).putInt(17, 16);
     assertThatThrownBy(() -> ModelCodec.readSnapshot(bytes))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("truncated model snapshot: expected 18253710081 bytes");
+        .hasMessageContaining("truncated model snapshot: expected 18253710085 bytes");
     assertThatThrownBy(() -> ModelCodec.readSnapshot(stream(bytes)))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("does not fit a byte array");
