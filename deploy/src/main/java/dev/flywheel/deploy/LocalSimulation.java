@@ -30,8 +30,9 @@ import org.apache.kafka.clients.producer.Producer;
  * its impression has passed, {@value #ATTRIBUTION_WINDOW} / {@value #TIME_SCALE} ≈ 9 wall seconds
  * after it was shown. The pipeline also crosses the simulator's user segment with the item's
  * category and id ({@value #CROSSES}): the interactions the simulated users' clicks depend on
- * (docs/simulator.md, "Feature crosses"). The learning curve is rewritten every {@value
- * #CURVE_EVERY} under {@code <state-dir>/simulator/}.
+ * (docs/simulator.md, "Feature crosses"), with AdaGrad's accumulators starting at {@value
+ * #ADAGRAD_INITIAL_ACCUMULATOR} so those rare crosses learn at full steps. The learning curve is
+ * rewritten every {@value #CURVE_EVERY} under {@code <state-dir>/simulator/}.
  */
 public final class LocalSimulation implements AutoCloseable {
   /** Simulated seconds per wall second, unless {@code --time-scale} is given. */
@@ -45,6 +46,17 @@ public final class LocalSimulation implements AutoCloseable {
 
   /** The pipeline's feature crosses under {@code --simulate}, unless the job args set some. */
   public static final String CROSSES = "segment*category,segment*item";
+
+  /**
+   * AdaGrad's accumulator start under {@code --simulate}, unless the job args set one: 0, so the
+   * rare crosses learn at full steps (the job's default, 0.1, damps them; it suits sparse real logs
+   * better, see BENCHMARKS.md §5–6).
+   */
+  public static final String ADAGRAD_INITIAL_ACCUMULATOR = "0";
+
+  /** The job option that sets AdaGrad's accumulator start. */
+  static final String ADAGRAD_INITIAL_ACCUMULATOR_OPTION =
+      "--flywheel.model.adagrad-initial-accumulator";
 
   /** The job option that sets the attribution window. */
   static final String ATTRIBUTION_WINDOW_OPTION = "--flywheel.join.attribution-window";
@@ -103,9 +115,9 @@ public final class LocalSimulation implements AutoCloseable {
   }
 
   /**
-   * The job's arguments under {@code --simulate}: the demo attribution window and the simulator's
-   * feature crosses, each unless {@code jobArgs} sets it, then {@code jobArgs}. The identity job
-   * takes no such option.
+   * The job's arguments under {@code --simulate}: the demo attribution window, the simulator's
+   * feature crosses and AdaGrad's accumulator start for them, each unless {@code jobArgs} sets it,
+   * then {@code jobArgs}. The identity job takes no such option.
    */
   static List<String> jobArgs(String job, List<String> jobArgs) {
     if (job.equals(IdentityLauncher.NAME)) {
@@ -117,6 +129,9 @@ public final class LocalSimulation implements AutoCloseable {
     }
     if (!gives(jobArgs, CROSSES_OPTION)) {
       args.addAll(List.of(CROSSES_OPTION, CROSSES));
+    }
+    if (!gives(jobArgs, ADAGRAD_INITIAL_ACCUMULATOR_OPTION)) {
+      args.addAll(List.of(ADAGRAD_INITIAL_ACCUMULATOR_OPTION, ADAGRAD_INITIAL_ACCUMULATOR));
     }
     args.addAll(jobArgs);
     return args;

@@ -8,6 +8,7 @@ import dev.flywheel.jobs.config.JobSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,7 +48,9 @@ class InProcessLoopTest {
 
   @Test
   void withTheSimulatorsCrossesTheLoopLearnsMostOfTheWayToTheOracle() {
-    Result crossed = run("--flywheel.features.crosses", LocalSimulation.CROSSES);
+    // exactly the job options ./flywheel local --simulate gives (crosses, accumulator start 0)
+    Result crossed =
+        run(LocalSimulation.jobArgs(FlywheelLauncher.NAME, List.of()).toArray(new String[0]));
     Result plain = run();
     double model = Result.lastCtr(crossed.model(), 4);
     double random = Result.lastCtr(crossed.random(), 4);

@@ -47,18 +47,23 @@ class LocalSimulationTest {
   }
 
   @Test
-  void thePipelineGetsTheDemoAttributionWindowAndCrossesUnlessGivenThem() {
+  void thePipelineGetsTheDemoWindowCrossesAndAccumulatorUnlessGivenThem() {
     assertThat(LocalSimulation.jobArgs(FlywheelLauncher.NAME, List.of("--a", "b")))
         .containsExactly(
             LocalSimulation.ATTRIBUTION_WINDOW_OPTION,
             LocalSimulation.ATTRIBUTION_WINDOW,
             LocalSimulation.CROSSES_OPTION,
             "segment*category,segment*item",
+            LocalSimulation.ADAGRAD_INITIAL_ACCUMULATOR_OPTION,
+            "0",
             "--a",
             "b");
     List<String> given =
         List.of(
-            LocalSimulation.ATTRIBUTION_WINDOW_OPTION + "=5m", LocalSimulation.CROSSES_OPTION, "");
+            LocalSimulation.ATTRIBUTION_WINDOW_OPTION + "=5m",
+            LocalSimulation.CROSSES_OPTION,
+            "",
+            LocalSimulation.ADAGRAD_INITIAL_ACCUMULATOR_OPTION + "=0.1");
     assertThat(LocalSimulation.jobArgs(FlywheelLauncher.NAME, given)).isEqualTo(given);
     assertThat(
             LocalSimulation.jobArgs(
@@ -66,6 +71,8 @@ class LocalSimulationTest {
         .containsExactly(
             LocalSimulation.ATTRIBUTION_WINDOW_OPTION,
             LocalSimulation.ATTRIBUTION_WINDOW,
+            LocalSimulation.ADAGRAD_INITIAL_ACCUMULATOR_OPTION,
+            "0",
             LocalSimulation.CROSSES_OPTION + "=segment*item");
     assertThat(LocalSimulation.jobArgs(IdentityLauncher.NAME, List.of())).isEmpty();
   }

@@ -74,7 +74,9 @@ class LoopKafkaTest {
             "--flywheel.join.attribution-window",
             "3m",
             "--flywheel.features.crosses",
-            LocalSimulation.CROSSES);
+            LocalSimulation.CROSSES,
+            "--flywheel.model.adagrad-initial-accumulator",
+            LocalSimulation.ADAGRAD_INITIAL_ACCUMULATOR);
     StreamExecutionEnvironment env = FlinkTestCluster.environment(Duration.ofSeconds(5));
     FlywheelJob.addKafkaPipeline(env, job);
     JobClient client = env.executeAsync("loop test");

@@ -327,11 +327,15 @@ public final class FlywheelOptions {
 
   public static final ConfigOption<Double> MODEL_ADAGRAD_INITIAL_ACCUMULATOR =
       option(
-          key("flywheel.model.adagrad-initial-accumulator").doubleType().defaultValue(0.0),
+          key("flywheel.model.adagrad-initial-accumulator")
+              .doubleType()
+              .defaultValue(MODEL.adagradInitialAccumulator()),
           "Start value of AdaGrad's squared-gradient sums, in [0, 1]. 0 makes each weight's first"
               + " steps the learning rate whatever its gradient's size, so rare features (a cross"
               + " seen once per thousand examples, its gradient averaged over a batch) learn as"
-              + " fast as common ones; larger values damp early steps.");
+              + " fast as common ones, but a rare positive then moves the model a full step (on"
+              + " sparse click logs that costs calibration); larger values damp early steps."
+              + " ./flywheel local --simulate sets 0.");
 
   public static final ConfigOption<Double> MODEL_MOMENTUM =
       option(

@@ -33,11 +33,8 @@ class JobSettingsTest {
     assertThat(s.hiddenLayers()).isEqualTo(model.hiddenLayers());
     assertThat(s.featureHasher().bits()).isEqualTo(model.hashBits());
     assertThat(s.featureHasher().seed()).isEqualTo(model.hashSeed());
-    // model-core's defaults, but for the batch size and AdaGrad's accumulator start (0: the job
-    // trains in mini-batches, whose averaged gradients of rare features are small)
-    assertThat(s.modelConfig())
-        .isEqualTo(
-            model.toBuilder().maxBatchSize(s.batchSize()).adagradInitialAccumulator(0.0).build());
+    // model-core's defaults, but for the batch size
+    assertThat(s.modelConfig()).isEqualTo(model.toBuilder().maxBatchSize(s.batchSize()).build());
     assertThat(s.decoderConfig().binaryLabels()).isTrue();
     assertThat(s.kafkaClientProperties()).containsEntry("bootstrap.servers", "localhost:9092");
   }
