@@ -1,6 +1,7 @@
 package dev.flywheel.jobs.events;
 
 import dev.flywheel.jobs.types.FieldIo;
+import dev.flywheel.jobs.types.RecordSerializer;
 import dev.flywheel.jobs.types.SerializerTypeInfo;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -9,7 +10,6 @@ import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -26,7 +26,7 @@ import org.apache.flink.core.memory.DataOutputView;
  *
  * <p>{@link #copy} is deep: arrays are copied too. Stateless; {@link #INSTANCE} is shared.
  */
-public final class EventSerializer extends TypeSerializerSingleton<Event> {
+public final class EventSerializer extends RecordSerializer<Event> {
   private static final long serialVersionUID = 1L;
 
   /** The shared instance. */
@@ -67,16 +67,6 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     e.candidateItemIds = from.candidateItemIds == null ? null : from.candidateItemIds.clone();
     e.candidateOffsets = from.candidateOffsets == null ? null : from.candidateOffsets.clone();
     return e;
-  }
-
-  @Override
-  public Event copy(Event from, Event reuse) {
-    return copy(from);
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
   }
 
   @Override
@@ -121,16 +111,6 @@ public final class EventSerializer extends TypeSerializerSingleton<Event> {
     e.candidateItemIds = FieldIo.readStrings(in);
     e.candidateOffsets = FieldIo.readInts(in);
     return e;
-  }
-
-  @Override
-  public Event deserialize(Event reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView source, DataOutputView target) throws IOException {
-    serialize(deserialize(source), target);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.flywheel.jobs.events;
 
 import dev.flywheel.jobs.types.FieldIo;
+import dev.flywheel.jobs.types.RecordSerializer;
 import dev.flywheel.jobs.types.SerializerTypeInfo;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -9,7 +10,6 @@ import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -21,7 +21,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * numeric} ({@link FieldIo}), doubles {@code label, weight}. {@link #copy} is deep. Stateless;
  * {@link #INSTANCE} is shared.
  */
-public final class LabeledExampleSerializer extends TypeSerializerSingleton<LabeledExample> {
+public final class LabeledExampleSerializer extends RecordSerializer<LabeledExample> {
   private static final long serialVersionUID = 1L;
 
   /** The shared instance. */
@@ -55,16 +55,6 @@ public final class LabeledExampleSerializer extends TypeSerializerSingleton<Labe
   }
 
   @Override
-  public LabeledExample copy(LabeledExample from, LabeledExample reuse) {
-    return copy(from);
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
-  }
-
-  @Override
   public void serialize(LabeledExample x, DataOutputView out) throws IOException {
     FieldIo.writeString(x.model, out);
     FieldIo.writeString(x.id, out);
@@ -88,16 +78,6 @@ public final class LabeledExampleSerializer extends TypeSerializerSingleton<Labe
     x.label = in.readDouble();
     x.weight = in.readDouble();
     return x;
-  }
-
-  @Override
-  public LabeledExample deserialize(LabeledExample reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView source, DataOutputView target) throws IOException {
-    serialize(deserialize(source), target);
   }
 
   @Override

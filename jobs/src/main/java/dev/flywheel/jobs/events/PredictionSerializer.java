@@ -1,6 +1,7 @@
 package dev.flywheel.jobs.events;
 
 import dev.flywheel.jobs.types.FieldIo;
+import dev.flywheel.jobs.types.RecordSerializer;
 import dev.flywheel.jobs.types.SerializerTypeInfo;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -9,7 +10,6 @@ import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -22,7 +22,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * score}, arrays {@code rankedItemIds, rankedScores} ({@link FieldIo}), longs {@code eventTs,
  * scoredAt}. {@link #copy} is deep. Stateless; {@link #INSTANCE} is shared.
  */
-public final class PredictionSerializer extends TypeSerializerSingleton<Prediction> {
+public final class PredictionSerializer extends RecordSerializer<Prediction> {
   private static final long serialVersionUID = 1L;
 
   /** The shared instance. */
@@ -61,16 +61,6 @@ public final class PredictionSerializer extends TypeSerializerSingleton<Predicti
   }
 
   @Override
-  public Prediction copy(Prediction from, Prediction reuse) {
-    return copy(from);
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
-  }
-
-  @Override
   public void serialize(Prediction p, DataOutputView out) throws IOException {
     out.writeByte(EventSerializer.typeCode(p.type));
     FieldIo.writeString(p.model, out);
@@ -102,16 +92,6 @@ public final class PredictionSerializer extends TypeSerializerSingleton<Predicti
     p.eventTs = in.readLong();
     p.scoredAt = in.readLong();
     return p;
-  }
-
-  @Override
-  public Prediction deserialize(Prediction reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView source, DataOutputView target) throws IOException {
-    serialize(deserialize(source), target);
   }
 
   @Override

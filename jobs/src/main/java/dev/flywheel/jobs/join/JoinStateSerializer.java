@@ -2,6 +2,7 @@ package dev.flywheel.jobs.join;
 
 import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventSerializer;
+import dev.flywheel.jobs.types.RecordSerializer;
 import dev.flywheel.jobs.types.SerializerTypeInfo;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -10,7 +11,6 @@ import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -23,7 +23,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * {@link EventSerializer}'s layout), {@code long impressionTs}, {@code long timer}. {@link #copy}
  * is deep. Stateless; {@link #INSTANCE} is shared.
  */
-public final class JoinStateSerializer extends TypeSerializerSingleton<JoinState> {
+public final class JoinStateSerializer extends RecordSerializer<JoinState> {
   private static final long serialVersionUID = 1L;
 
   /** The shared instance. */
@@ -55,16 +55,6 @@ public final class JoinStateSerializer extends TypeSerializerSingleton<JoinState
   }
 
   @Override
-  public JoinState copy(JoinState from, JoinState reuse) {
-    return copy(from);
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
-  }
-
-  @Override
   public void serialize(JoinState s, DataOutputView out) throws IOException {
     out.writeInt(s.phase);
     writeEvent(s.impression, out);
@@ -82,16 +72,6 @@ public final class JoinStateSerializer extends TypeSerializerSingleton<JoinState
     s.impressionTs = in.readLong();
     s.timer = in.readLong();
     return s;
-  }
-
-  @Override
-  public JoinState deserialize(JoinState reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView source, DataOutputView target) throws IOException {
-    serialize(deserialize(source), target);
   }
 
   private static void writeEvent(Event e, DataOutputView out) throws IOException {

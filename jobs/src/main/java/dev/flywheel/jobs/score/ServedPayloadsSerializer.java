@@ -1,9 +1,9 @@
 package dev.flywheel.jobs.score;
 
+import dev.flywheel.jobs.types.RecordSerializer;
 import java.io.IOException;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
-import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
@@ -14,7 +14,7 @@ import org.apache.flink.core.memory.DataOutputView;
  * <p>Layout (version 1): {@code int} snapshot length and its bytes, {@code int} delta count, then
  * each delta as {@code int} length and bytes. Stateless; {@link #INSTANCE} is shared.
  */
-public final class ServedPayloadsSerializer extends TypeSerializerSingleton<ServedPayloads> {
+public final class ServedPayloadsSerializer extends RecordSerializer<ServedPayloads> {
   private static final long serialVersionUID = 1L;
 
   /** The shared instance. */
@@ -33,16 +33,6 @@ public final class ServedPayloadsSerializer extends TypeSerializerSingleton<Serv
   @Override
   public ServedPayloads copy(ServedPayloads from) {
     return from;
-  }
-
-  @Override
-  public ServedPayloads copy(ServedPayloads from, ServedPayloads reuse) {
-    return from;
-  }
-
-  @Override
-  public int getLength() {
-    return -1;
   }
 
   @Override
@@ -66,16 +56,6 @@ public final class ServedPayloadsSerializer extends TypeSerializerSingleton<Serv
       deltas[i] = readBytes(in);
     }
     return new ServedPayloads(snapshot, deltas);
-  }
-
-  @Override
-  public ServedPayloads deserialize(ServedPayloads reuse, DataInputView in) throws IOException {
-    return deserialize(in);
-  }
-
-  @Override
-  public void copy(DataInputView source, DataOutputView target) throws IOException {
-    serialize(deserialize(source), target);
   }
 
   private static void writeBytes(byte[] b, DataOutputView out) throws IOException {
