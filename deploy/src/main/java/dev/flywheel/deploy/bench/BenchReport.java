@@ -98,8 +98,8 @@ public final class BenchReport {
       b.append(
           "| offered rate (records/s) | of max | p50 | p99 | p99.9 | max | freshness p50 |"
               + " freshness p99 | predictions without freshness | predictions missing | CPU harness /"
-              + " broker (cores) |\n");
-      b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+              + " broker (cores) | producer lag p99 | GC pauses: count, total, longest |\n");
+      b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
       for (RateResult rate : r.latency()) {
         b.append(String.format(Locale.ROOT, "| %,.0f | ", rate.offeredRate()))
             .append(Double.isNaN(rate.fractionOfMax()) ? "-" : percent(rate.fractionOfMax()))
@@ -126,6 +126,16 @@ public final class BenchReport {
                     "%.2f / %.2f",
                     rate.harnessCores().median(),
                     rate.brokerCores().median()))
+            .append(" | ")
+            .append(fmt(rate.producerLagP99Ms()))
+            .append(" | ")
+            .append(
+                String.format(
+                    Locale.ROOT,
+                    "%.0f, %.0f, %.0f",
+                    rate.gcPauseCount().median(),
+                    rate.gcPauseTotalMs().median(),
+                    rate.gcPauseMaxMs().median()))
             .append(" |\n");
       }
       b.append('\n');

@@ -115,6 +115,8 @@ public record BenchResult(
    *     version that scored it (from the model-updates topic)
    * @param freshnessUnknown predictions whose model version had no published examples (version 0,
    *     or no update read)
+   * @param gcPauses the harness JVM's stop-the-world GC pauses that started in the measured window
+   * @param timelineFile the run's latency timeline (CSV, per 100 ms of intended send time)
    */
   public record RateRun(
       int repeat,
@@ -128,7 +130,9 @@ public record BenchResult(
       Percentiles producerLagMicros,
       Percentiles freshnessMs,
       long freshnessUnknown,
-      ResourceMeter.Usage usage) {}
+      ResourceMeter.Usage usage,
+      GcPauses.Summary gcPauses,
+      String timelineFile) {}
 
   /** All runs at one offered rate and their summaries. */
   public record RateResult(
@@ -144,7 +148,11 @@ public record BenchResult(
       Summary freshnessUnknown,
       Summary missingPredictions,
       Summary harnessCores,
-      Summary brokerCores) {}
+      Summary brokerCores,
+      Summary producerLagP99Ms,
+      Summary gcPauseCount,
+      Summary gcPauseTotalMs,
+      Summary gcPauseMaxMs) {}
 
   /** One of the project's goals and whether the median met it. */
   public record Goal(String goal, String target, double measured, String unit, Boolean met) {}

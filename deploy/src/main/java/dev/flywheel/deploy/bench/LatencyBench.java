@@ -8,14 +8,18 @@ import dev.flywheel.deploy.bench.BenchResult.Percentiles;
 import dev.flywheel.deploy.bench.BenchResult.RateRun;
 import dev.flywheel.jobs.FlywheelJob;
 import dev.flywheel.jobs.config.JobSettings;
-import dev.flywheel.jobs.updates.ModelUpdate;
 import dev.flywheel.jobs.updates.ModelUpdateFormat;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +35,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Phase 2 and 3: per repeat, one unbounded pipeline job; for each offered rate (ascending) an
@@ -52,18 +59,39 @@ final class LatencyBench {
   private final BenchCluster cluster;
   private final BenchSettings settings;
   private final PrintStream out;
+  private final GcPauses gc;
+  private final Path timelineDir;
 
-  LatencyBench(BenchCluster cluster, BenchSettings settings, PrintStream out) {
+  /**
+   * @param gc the harness JVM's GC pauses, recorded while the runs go
+   * @param timelineDir where each run's latency timeline (CSV) goes
+   */
+  LatencyBench(
+      BenchCluster cluster,
+      BenchSettings settings,
+      PrintStream out,
+      GcPauses gc,
+      Path timelineDir) {
     this.cluster = cluster;
     this.settings = settings;
     this.out = out;
+    this.gc = gc;
+    this.timelineDir = timelineDir;
   }
 
   /** Measurements of one rate, filled by the consumers, read after the drain. */
   static final class Window {
+    /** Width of one bucket of the latency timeline, ms of intended send time. */
+    static final int TIMELINE_BUCKET_MS = 100;
+
     final long fromMillis;
     final long toMillis;
     final LogHistogram append = new LogHistogram();
+
+    /** Per timeline bucket: predictions, and their largest append latency (ms). */
+    final long[] bucketCount;
+
+    final long[] bucketMax;
     final LogHistogram consumed = new LogHistogram();
     long received;
     long[] versions = new long[1024];
@@ -74,6 +102,9 @@ final class LatencyBench {
     Window(long fromMillis, long toMillis) {
       this.fromMillis = fromMillis;
       this.toMillis = toMillis;
+      int buckets = (int) ((toMillis - fromMillis) / TIMELINE_BUCKET_MS) + 1;
+      this.bucketCount = new long[buckets];
+      this.bucketMax = new long[buckets];
     }
 
     boolean contains(long ts) {
@@ -83,6 +114,9 @@ final class LatencyBench {
     synchronized void add(long ts, long appendTime, long seenAt, long version, long scored) {
       received++;
       append.record(appendTime - ts);
+      int b = (int) ((ts - fromMillis) / TIMELINE_BUCKET_MS);
+      bucketCount[b]++;
+      bucketMax[b] = Math.max(bucketMax[b], appendTime - ts);
       consumed.record(seenAt - ts);
       if (pairs == versions.length) {
         if (pairs >= MAX_PAIRS) {
@@ -257,6 +291,8 @@ final class LatencyBench {
       }
       Thread.sleep(100);
     }
+    List<GcPauses.Pause> pauses = gc.between(window.fromMillis, window.toMillis);
+    Path timeline = writeTimeline(window, pauses, repeat, rate);
     double sendSeconds =
         firstMeasuredNanos < 0 ? Double.NaN : Math.max(1, lastNanos - firstMeasuredNanos) / 1e9;
     RateRun run;
@@ -274,11 +310,14 @@ final class LatencyBench {
               Percentiles.of(lag),
               Percentiles.of(freshness),
               unknown,
-              usage);
+              usage,
+              GcPauses.summarise(pauses),
+              timeline.getFileName().toString());
     }
     out.printf(
         "  latency repeat %d at %,.0f/s: p50 %.0f, p99 %.0f, p99.9 %.0f, max %.0f ms; freshness p50"
-            + " %.0f, p99 %.0f ms; %,d of %,d predictions; producer lag p99 %.1f ms%n",
+            + " %.0f, p99 %.0f ms; %,d of %,d predictions; producer lag p99 %.1f ms; GC pauses %d,"
+            + " %d ms in all, longest %d ms%n",
         repeat,
         rate,
         run.appendLatencyMs().p50(),
@@ -289,8 +328,57 @@ final class LatencyBench {
         run.freshnessMs().p99(),
         run.receivedPredictions(),
         run.expectedPredictions(),
-        run.producerLagMicros().p99() / 1000);
+        run.producerLagMicros().p99() / 1000,
+        run.gcPauses().count(),
+        run.gcPauses().totalMillis(),
+        run.gcPauses().maxMillis());
     return run;
+  }
+
+  /**
+   * Writes the window's latency timeline: per {@value Window#TIMELINE_BUCKET_MS} ms of intended
+   * send time, the predictions, their largest append latency, and the GC pauses of the harness JVM
+   * that started in it (count, ms). Returns the file.
+   */
+  private Path writeTimeline(Window window, List<GcPauses.Pause> pauses, int repeat, double rate)
+      throws IOException {
+    Files.createDirectories(timelineDir);
+    Path file =
+        timelineDir.resolve(String.format(Locale.ROOT, "repeat%d-rate%.0f.csv", repeat, rate));
+    Files.writeString(file, timelineCsv(window, pauses));
+    return file;
+  }
+
+  /** The timeline as CSV (see {@link #writeTimeline}). */
+  static String timelineCsv(Window window, List<GcPauses.Pause> pauses) {
+    int n = window.bucketCount.length;
+    long[] gcCount = new long[n];
+    long[] gcMillis = new long[n];
+    for (GcPauses.Pause p : pauses) {
+      int b = (int) ((p.startMillis() - window.fromMillis) / Window.TIMELINE_BUCKET_MS);
+      if (b >= 0 && b < n) {
+        gcCount[b]++;
+        gcMillis[b] += p.durationMillis();
+      }
+    }
+    StringBuilder csv =
+        new StringBuilder(
+            "ms_from_window_start,predictions,max_latency_ms,gc_pauses,gc_pause_ms\n");
+    synchronized (window) {
+      for (int b = 0; b < n; b++) {
+        csv.append((long) b * Window.TIMELINE_BUCKET_MS)
+            .append(',')
+            .append(window.bucketCount[b])
+            .append(',')
+            .append(window.bucketMax[b])
+            .append(',')
+            .append(gcCount[b])
+            .append(',')
+            .append(gcMillis[b])
+            .append('\n');
+      }
+    }
+    return csv.toString();
   }
 
   /**
@@ -353,15 +441,17 @@ final class LatencyBench {
   }
 
   /** A thread reading a topic from its beginning until stopped. */
-  private abstract class TopicReader implements Runnable {
+  private abstract class TopicReader<V> implements Runnable {
     private final String topic;
+    private final Deserializer<V> values;
     private final Thread thread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile KafkaConsumer<byte[], V> consumer;
     private volatile boolean running = true;
 
-    TopicReader(String topic) {
+    TopicReader(String topic, Deserializer<V> values) {
       this.topic = topic;
+      this.values = values;
       this.thread = new Thread(this, "bench-reader-" + topic);
       thread.setDaemon(true);
     }
@@ -380,8 +470,9 @@ final class LatencyBench {
     @Override
     public void run() {
       // read_uncommitted: append times are what we measure; see docs/bench/pipeline.md.
-      try (KafkaConsumer<byte[], byte[]> c =
-          new KafkaConsumer<>(cluster.consumerProperties(false))) {
+      try (KafkaConsumer<byte[], V> c =
+          new KafkaConsumer<>(
+              cluster.consumerProperties(false), new ByteArrayDeserializer(), values)) {
         consumer = c;
         List<TopicPartition> partitions = new ArrayList<>();
         c.partitionsFor(topic)
@@ -389,7 +480,7 @@ final class LatencyBench {
         c.assign(partitions);
         c.seekToBeginning(partitions);
         while (running) {
-          for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+          for (ConsumerRecord<byte[], V> r : c.poll(Duration.ofMillis(100))) {
             accept(r, System.currentTimeMillis());
           }
         }
@@ -400,11 +491,11 @@ final class LatencyBench {
       }
     }
 
-    abstract void accept(ConsumerRecord<byte[], byte[]> record, long seenAt) throws IOException;
+    abstract void accept(ConsumerRecord<byte[], V> record, long seenAt) throws IOException;
 
     void stop() throws InterruptedException {
       running = false;
-      KafkaConsumer<byte[], byte[]> c = consumer;
+      KafkaConsumer<byte[], V> c = consumer;
       if (c != null) {
         c.wakeup();
       }
@@ -413,11 +504,11 @@ final class LatencyBench {
   }
 
   /** Puts every prediction into the window its intended time falls in. */
-  private final class PredictionReader extends TopicReader {
+  private final class PredictionReader extends TopicReader<byte[]> {
     private final List<Window> windows;
 
     PredictionReader(String topic, List<Window> windows) {
-      super(topic);
+      super(topic, new ByteArrayDeserializer());
       this.windows = windows;
     }
 
@@ -434,23 +525,53 @@ final class LatencyBench {
   }
 
   /** Records the newest example event time of every published model version. */
-  private final class UpdateReader extends TopicReader {
+  private final class UpdateReader extends TopicReader<long[]> {
     private final Map<Long, Long> newestByVersion;
 
     UpdateReader(String topic, Map<Long, Long> newestByVersion) {
-      super(topic);
+      super(topic, new UpdateHeaderDeserializer());
       this.newestByVersion = newestByVersion;
     }
 
     @Override
-    void accept(ConsumerRecord<byte[], byte[]> record, long seenAt) {
-      ModelUpdate chunk;
-      try {
-        chunk = ModelUpdateFormat.read(record.value());
-      } catch (IllegalArgumentException e) {
-        return; // not a chunk: nothing to learn from it
+    void accept(ConsumerRecord<byte[], long[]> record, long seenAt) {
+      long[] versionAndNewest = record.value();
+      if (versionAndNewest != null) { // null: not a chunk, nothing to learn from it
+        newestByVersion.put(versionAndNewest[0], versionAndNewest[1]);
       }
-      newestByVersion.put(chunk.version, chunk.newestEventTime);
+    }
+  }
+
+  /**
+   * Reads only {@code version} and {@code newestEventTime} of a model-updates record (format 1,
+   * docs/model-updates.md), straight from the fetched buffer: the harness runs in the job's JVM,
+   * and copying every chunk's payload (up to 512 KiB, 136 of them per full snapshot) only to read
+   * two numbers would add garbage the job's own GC pauses then pay for. Null for anything else.
+   */
+  static final class UpdateHeaderDeserializer implements Deserializer<long[]> {
+    @Override
+    public long[] deserialize(String topic, byte[] data) {
+      return data == null ? null : deserialize(topic, null, ByteBuffer.wrap(data));
+    }
+
+    @Override
+    public long[] deserialize(String topic, Headers headers, ByteBuffer data) {
+      if (data == null) {
+        return null;
+      }
+      ByteBuffer b = data.duplicate().order(ByteOrder.BIG_ENDIAN);
+      int start = b.position();
+      if (b.remaining() < ModelUpdateFormat.FIXED_HEADER_BYTES
+          || b.getInt(start) != ModelUpdateFormat.MAGIC
+          || b.get(start + 4) != ModelUpdateFormat.FORMAT_VERSION) {
+        return null;
+      }
+      int idLength = Short.toUnsignedInt(b.getShort(start + 6));
+      int at = start + 8 + idLength;
+      if (b.limit() < at + 24) {
+        return null;
+      }
+      return new long[] {b.getLong(at), b.getLong(at + 16)};
     }
   }
 }

@@ -15,6 +15,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,7 +118,19 @@ public final class PipelineBench {
         }
         out.println(
             "Latency: open-loop rates " + java.util.Arrays.toString(rates) + " records/s ...");
-        List<List<RateRun>> runs = new LatencyBench(cluster, settings, out).run(rates);
+        Path timelines =
+            settings
+                .outputDir()
+                .resolve(
+                    "timeline-"
+                        + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                            .withZone(ZoneOffset.UTC)
+                            .format(date));
+        List<List<RateRun>> runs;
+        try (GcPauses gc = GcPauses.start()) {
+          runs = new LatencyBench(cluster, settings, out, gc, timelines).run(rates);
+        }
+        out.println("  latency timelines (CSV): " + timelines);
         for (int i = 0; i < rates.length; i++) {
           latency.add(rateResult(fractions[i], rates[i], runs.get(i)));
         }
@@ -202,7 +216,11 @@ public final class PipelineBench {
         summary(runs, r -> r.freshnessUnknown()),
         summary(runs, r -> r.expectedPredictions() - r.receivedPredictions()),
         summary(runs, r -> r.usage().harnessCores()),
-        summary(runs, r -> r.usage().brokerCores()));
+        summary(runs, r -> r.usage().brokerCores()),
+        summary(runs, r -> r.producerLagMicros().p99() / 1000),
+        summary(runs, r -> r.gcPauses().count()),
+        summary(runs, r -> r.gcPauses().totalMillis()),
+        summary(runs, r -> r.gcPauses().maxMillis()));
   }
 
   private static <T> Summary summary(List<T> runs, ToDoubleFunction<T> f) {

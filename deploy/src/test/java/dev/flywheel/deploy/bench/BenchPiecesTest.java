@@ -19,6 +19,9 @@ import dev.flywheel.jobs.events.EventDecoder;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.Prediction;
 import dev.flywheel.jobs.events.PredictionJson;
+import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.jobs.updates.ModelUpdateFormat;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -271,7 +274,21 @@ class BenchPiecesTest {
     List<RateResult> latency = new ArrayList<>();
     for (double f : new double[] {0.25, 0.5, 0.75}) {
       RateRun run =
-          new RateRun(1, f * 200_000, f * 200_000, 100, 60, 60, lat, lat, lat, fresh, 0, usage);
+          new RateRun(
+              1,
+              f * 200_000,
+              f * 200_000,
+              100,
+              60,
+              60,
+              lat,
+              lat,
+              lat,
+              fresh,
+              0,
+              usage,
+              new GcPauses.Summary(3, 120, 70),
+              "repeat1-rate1.csv");
       latency.add(PipelineBench.rateResult(f, f * 200_000, List.of(run)));
     }
     List<Goal> goals = PipelineBench.goals(t, latency);
@@ -337,5 +354,88 @@ class BenchPiecesTest {
     assertThat(Summary.of(List.of(4.0, 1.0, Double.NaN, 2.0, 3.0)))
         .isEqualTo(new Summary(2.5, 1, 4, 4));
     assertThat(Summary.of(List.of(Double.NaN)).n()).isZero();
+  }
+
+  // ---------------------------------------------------------------- latency diagnostics
+
+  @Test
+  void updateHeaderDeserializerReadsVersionAndNewestWithoutThePayload() {
+    ModelUpdate u = new ModelUpdate();
+    u.modelId = "ctr-é";
+    u.kind = ModelUpdate.Kind.DELTA;
+    u.version = 41;
+    u.baseVersion = 40;
+    u.newestEventTime = 1_732_700_000_123L;
+    u.publishedAt = 1_732_700_000_456L;
+    u.chunkIndex = 0;
+    u.chunkCount = 1;
+    u.bytes = new byte[] {1, 2, 3, 4, 5};
+    u.totalLength = u.bytes.length;
+    byte[] record = ModelUpdateFormat.write(u);
+    // as Kafka hands it over: a view into a larger fetch buffer, not at position 0
+    byte[] fetched = new byte[record.length + 20];
+    System.arraycopy(record, 0, fetched, 7, record.length);
+    ByteBuffer view = ByteBuffer.wrap(fetched, 7, record.length).slice();
+    LatencyBench.UpdateHeaderDeserializer d = new LatencyBench.UpdateHeaderDeserializer();
+
+    assertThat(d.deserialize("t", null, view)).containsExactly(41L, 1_732_700_000_123L);
+    assertThat(view.position()).as("the fetch buffer is not consumed").isZero();
+    assertThat(d.deserialize("t", record)).containsExactly(41L, 1_732_700_000_123L);
+    assertThat(d.deserialize("t", "not a chunk".getBytes(StandardCharsets.UTF_8))).isNull();
+    byte[] wrongMagic = record.clone();
+    wrongMagic[0] ^= 1;
+    assertThat(d.deserialize("t", wrongMagic)).isNull();
+    assertThat(d.deserialize("t", Arrays.copyOf(record, 30))).isNull();
+    assertThat(d.deserialize("t", (byte[]) null)).isNull();
+  }
+
+  @Test
+  void timelineBucketsLatencyAndGcPausesPerHundredMilliseconds() {
+    LatencyBench.Window w = new LatencyBench.Window(10_000, 10_299);
+    w.add(10_000, 10_020, 10_030, 1, 10_010); // bucket 0, latency 20
+    w.add(10_050, 10_110, 10_120, 1, 10_060); // bucket 0, latency 60
+    w.add(10_250, 10_255, 10_260, 1, 10_251); // bucket 2, latency 5
+    List<GcPauses.Pause> pauses =
+        List.of(new GcPauses.Pause(10_040, 35), new GcPauses.Pause(10_070, 10));
+
+    String csv = LatencyBench.timelineCsv(w, pauses);
+
+    assertThat(csv.split("\n"))
+        .containsExactly(
+            "ms_from_window_start,predictions,max_latency_ms,gc_pauses,gc_pause_ms",
+            "0,2,60,2,45",
+            "100,0,0,0,0",
+            "200,1,5,0,0");
+  }
+
+  @Test
+  void gcPausesSelectsAWindowAndSummarises() {
+    try (GcPauses gc = new GcPauses()) {
+      gc.add(new GcPauses.Pause(1_000, 12));
+      gc.add(new GcPauses.Pause(2_000, 80));
+      gc.add(new GcPauses.Pause(3_001, 40));
+
+      List<GcPauses.Pause> in = gc.between(1_000, 3_000);
+
+      assertThat(in).extracting(GcPauses.Pause::startMillis).containsExactly(1_000L, 2_000L);
+      assertThat(GcPauses.summarise(in)).isEqualTo(new GcPauses.Summary(2, 92, 80));
+      assertThat(GcPauses.summarise(List.of())).isEqualTo(new GcPauses.Summary(0, 0, 0));
+    }
+  }
+
+  @Test
+  void gcPausesHearsThisJvmsCollections() throws InterruptedException {
+    long from = System.currentTimeMillis() - 1;
+    try (GcPauses gc = GcPauses.start()) {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (gc.between(from, Long.MAX_VALUE).isEmpty() && System.nanoTime() < deadline) {
+        System.gc(); // a full, stop-the-world collection
+        Thread.sleep(50);
+      }
+      assertThat(gc.between(from, Long.MAX_VALUE))
+          .as("a collection notification within 10 s of System.gc()")
+          .isNotEmpty()
+          .allSatisfy(p -> assertThat(p.durationMillis()).isNotNegative());
+    }
   }
 }
