@@ -55,6 +55,7 @@ public final class FlywheelJob {
   public static final String UID_LABEL_JOIN = "label-join";
   public static final String UID_EXAMPLES = "example-events";
   public static final String UID_TRAINER = "trainer";
+  public static final String UID_SCORER_UPDATES = "scorer-updates";
   public static final String UID_SCORER = "scorer";
   public static final String UID_PREDICTIONS_SINK = "predictions-sink";
   public static final String UID_MODEL_UPDATES_SINK = "model-updates-sink";
@@ -122,8 +123,14 @@ public final class FlywheelJob {
             .uid(UID_TRAINER)
             .name("train");
 
+    // The topic gets every publication; the scorer follows every delta over this lossless edge and
+    // needs no catch-up snapshot (decoding one costs each scorer subtask a whole model).
     BroadcastStream<ModelUpdate> broadcastUpdates =
-        updates.broadcast(ScorerFunction.MODELS, ScorerFunction.SERVED, ScorerFunction.PENDING);
+        updates
+            .filter(u -> !u.catchUp)
+            .uid(UID_SCORER_UPDATES)
+            .name("updates without catch-up snapshots")
+            .broadcast(ScorerFunction.SERVED, ScorerFunction.PENDING);
     DataStream<Prediction> predictions =
         events
             .filter(e -> e.type != EventType.CLICK)

@@ -53,6 +53,7 @@ class FlywheelJobGraphTest {
                 FlywheelJob.UID_EVENT_TIME,
                 FlywheelJob.UID_LABEL_JOIN,
                 FlywheelJob.UID_TRAINER,
+                FlywheelJob.UID_SCORER_UPDATES,
                 FlywheelJob.UID_SCORER));
     assertThat(graph.getJobGraph().getNumberOfVertices()).isPositive();
   }
