@@ -150,6 +150,9 @@ public final class FlywheelJob {
    * functions, see docs/pipeline.md), checkpointing at the configured interval, exactly-once
    * checkpoints, the configured parallelism, and every non-{@code flywheel.} key given on the
    * command line.
+   *
+   * @throws IllegalArgumentException if the command line enables unaligned checkpoints (the
+   *     scorer's state relies on aligned ones)
    */
   public static Configuration flinkConfiguration(JobSettings settings) {
     Configuration c = new Configuration();
@@ -165,6 +168,13 @@ public final class FlywheelJob {
     c.set(PipelineOptions.NAME, JOB_NAME);
     c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
     c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+    if (c.get(CheckpointingOptions.ENABLE_UNALIGNED)) {
+      // the scorer checkpoints one copy of each model, valid for every subtask only if all of them
+      // snapshot at the same point of the update stream (docs/pipeline.md, Scorer)
+      throw new IllegalArgumentException(
+          CheckpointingOptions.ENABLE_UNALIGNED.key()
+              + " must be false: the scorer's checkpointed model needs aligned checkpoints");
+    }
     if (settings.parallelism() > 0) {
       c.set(CoreOptions.DEFAULT_PARALLELISM, settings.parallelism());
     }

@@ -1,6 +1,7 @@
 package dev.flywheel.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.testing.Fixtures;
@@ -10,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
@@ -56,6 +58,21 @@ class FlywheelJobGraphTest {
                 FlywheelJob.UID_SCORER_UPDATES,
                 FlywheelJob.UID_SCORER));
     assertThat(graph.getJobGraph().getNumberOfVertices()).isPositive();
+  }
+
+  @Test
+  void unalignedCheckpointsAreRejectedByName() {
+    assertThatThrownBy(
+            () ->
+                FlywheelJob.flinkConfiguration(
+                    Fixtures.settings("--execution.checkpointing.unaligned.enabled", "true")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("execution.checkpointing.unaligned.enabled");
+    assertThat(
+            FlywheelJob.flinkConfiguration(
+                    Fixtures.settings("--execution.checkpointing.unaligned.enabled", "false"))
+                .get(CheckpointingOptions.ENABLE_UNALIGNED))
+        .isFalse();
   }
 
   @Test
