@@ -127,7 +127,7 @@ public final class FlywheelJob {
     // needs no catch-up snapshot (decoding one costs each scorer subtask a whole model).
     BroadcastStream<ModelUpdate> broadcastUpdates =
         updates
-            .filter(u -> !u.catchUp)
+            .filter(FlywheelJob::forScorer)
             .uid(UID_SCORER_UPDATES)
             .name("updates without catch-up snapshots")
             .broadcast(ScorerFunction.SERVED, ScorerFunction.PENDING);
@@ -142,6 +142,14 @@ public final class FlywheelJob {
             .name("score");
 
     return new Outputs(predictions, updates, deadLetters);
+  }
+
+  /**
+   * Whether an update chunk goes to the scorer: every chunk but those of catch-up snapshots ({@link
+   * ModelUpdate#catchUp}), which the scorer, following every delta, does not need.
+   */
+  public static boolean forScorer(ModelUpdate chunk) {
+    return !chunk.catchUp;
   }
 
   /**

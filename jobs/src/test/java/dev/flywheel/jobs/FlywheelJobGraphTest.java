@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.testing.Fixtures;
+import dev.flywheel.jobs.updates.ModelUpdate;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Objects;
@@ -58,6 +59,37 @@ class FlywheelJobGraphTest {
                 FlywheelJob.UID_SCORER_UPDATES,
                 FlywheelJob.UID_SCORER));
     assertThat(graph.getJobGraph().getNumberOfVertices()).isPositive();
+
+    StreamNode trainer = node(graph, FlywheelJob.UID_TRAINER);
+    StreamNode filter = node(graph, FlywheelJob.UID_SCORER_UPDATES);
+    StreamNode scorer = node(graph, FlywheelJob.UID_SCORER);
+    assertThat(trainer.getOutEdges())
+        .extracting(e -> graph.getTargetVertex(e).getTransformationUID())
+        .as("the trainer feeds the topic whole and the scorer only through the filter")
+        .contains(FlywheelJob.UID_SCORER_UPDATES, FlywheelJob.UID_MODEL_UPDATES_SINK)
+        .doesNotContain(FlywheelJob.UID_SCORER);
+    assertThat(filter.getOutEdges())
+        .extracting(e -> graph.getTargetVertex(e).getId())
+        .containsExactly(scorer.getId());
+  }
+
+  private static StreamNode node(StreamGraph graph, String uid) {
+    return graph.getStreamNodes().stream()
+        .filter(n -> uid.equals(n.getTransformationUID()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no node with uid " + uid));
+  }
+
+  @Test
+  void onlyCatchUpSnapshotChunksAreKeptFromTheScorer() {
+    ModelUpdate chunk = new ModelUpdate();
+    chunk.kind = ModelUpdate.Kind.SNAPSHOT;
+    assertThat(FlywheelJob.forScorer(chunk)).as("a reset snapshot").isTrue();
+    chunk.kind = ModelUpdate.Kind.DELTA;
+    assertThat(FlywheelJob.forScorer(chunk)).as("a delta").isTrue();
+    chunk.kind = ModelUpdate.Kind.SNAPSHOT;
+    chunk.catchUp = true;
+    assertThat(FlywheelJob.forScorer(chunk)).as("a catch-up snapshot").isFalse();
   }
 
   @Test
