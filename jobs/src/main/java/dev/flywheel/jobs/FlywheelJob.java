@@ -55,6 +55,7 @@ public final class FlywheelJob {
   public static final String UID_LABEL_JOIN = "label-join";
   public static final String UID_EXAMPLES = "example-events";
   public static final String UID_TRAINER = "trainer";
+  public static final String UID_SCORER_UPDATES = "scorer-updates";
   public static final String UID_SCORER = "scorer";
   public static final String UID_PREDICTIONS_SINK = "predictions-sink";
   public static final String UID_MODEL_UPDATES_SINK = "model-updates-sink";
@@ -122,8 +123,14 @@ public final class FlywheelJob {
             .uid(UID_TRAINER)
             .name("train");
 
+    // The topic gets every publication; the scorer follows every delta over this lossless edge and
+    // needs no catch-up snapshot (decoding one costs each scorer subtask a whole model).
     BroadcastStream<ModelUpdate> broadcastUpdates =
-        updates.broadcast(ScorerFunction.MODELS, ScorerFunction.SERVED, ScorerFunction.PENDING);
+        updates
+            .filter(FlywheelJob::forScorer)
+            .uid(UID_SCORER_UPDATES)
+            .name("updates without catch-up snapshots")
+            .broadcast(ScorerFunction.SERVED, ScorerFunction.PENDING);
     DataStream<Prediction> predictions =
         events
             .filter(e -> e.type != EventType.CLICK)
@@ -138,11 +145,22 @@ public final class FlywheelJob {
   }
 
   /**
+   * Whether an update chunk goes to the scorer: every chunk but those of catch-up snapshots ({@link
+   * ModelUpdate#catchUp}), which the scorer, following every delta, does not need.
+   */
+  public static boolean forScorer(ModelUpdate chunk) {
+    return !chunk.catchUp;
+  }
+
+  /**
    * The Flink configuration the job relies on: generic types disabled (a Kryo fallback fails at
    * submission), object reuse on unless {@code pipeline.object-reuse} is given (safe for this job's
    * functions, see docs/pipeline.md), checkpointing at the configured interval, exactly-once
    * checkpoints, the configured parallelism, and every non-{@code flywheel.} key given on the
    * command line.
+   *
+   * @throws IllegalArgumentException if the command line enables unaligned checkpoints (the
+   *     scorer's state relies on aligned ones)
    */
   public static Configuration flinkConfiguration(JobSettings settings) {
     Configuration c = new Configuration();
@@ -158,6 +176,13 @@ public final class FlywheelJob {
     c.set(PipelineOptions.NAME, JOB_NAME);
     c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
     c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+    if (c.get(CheckpointingOptions.ENABLE_UNALIGNED)) {
+      // the scorer checkpoints one copy of each model, valid for every subtask only if all of them
+      // snapshot at the same point of the update stream (docs/pipeline.md, Scorer)
+      throw new IllegalArgumentException(
+          CheckpointingOptions.ENABLE_UNALIGNED.key()
+              + " must be false: the scorer's checkpointed model needs aligned checkpoints");
+    }
     if (settings.parallelism() > 0) {
       c.set(CoreOptions.DEFAULT_PARALLELISM, settings.parallelism());
     }

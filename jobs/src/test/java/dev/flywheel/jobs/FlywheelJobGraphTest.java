@@ -1,15 +1,18 @@
 package dev.flywheel.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.testing.Fixtures;
+import dev.flywheel.jobs.updates.ModelUpdate;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.connector.source.Boundedness;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
@@ -53,8 +56,55 @@ class FlywheelJobGraphTest {
                 FlywheelJob.UID_EVENT_TIME,
                 FlywheelJob.UID_LABEL_JOIN,
                 FlywheelJob.UID_TRAINER,
+                FlywheelJob.UID_SCORER_UPDATES,
                 FlywheelJob.UID_SCORER));
     assertThat(graph.getJobGraph().getNumberOfVertices()).isPositive();
+
+    StreamNode trainer = node(graph, FlywheelJob.UID_TRAINER);
+    StreamNode filter = node(graph, FlywheelJob.UID_SCORER_UPDATES);
+    StreamNode scorer = node(graph, FlywheelJob.UID_SCORER);
+    assertThat(trainer.getOutEdges())
+        .extracting(e -> graph.getTargetVertex(e).getTransformationUID())
+        .as("the trainer feeds the topic whole and the scorer only through the filter")
+        .contains(FlywheelJob.UID_SCORER_UPDATES, FlywheelJob.UID_MODEL_UPDATES_SINK)
+        .doesNotContain(FlywheelJob.UID_SCORER);
+    assertThat(filter.getOutEdges())
+        .extracting(e -> graph.getTargetVertex(e).getId())
+        .containsExactly(scorer.getId());
+  }
+
+  private static StreamNode node(StreamGraph graph, String uid) {
+    return graph.getStreamNodes().stream()
+        .filter(n -> uid.equals(n.getTransformationUID()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no node with uid " + uid));
+  }
+
+  @Test
+  void onlyCatchUpSnapshotChunksAreKeptFromTheScorer() {
+    ModelUpdate chunk = new ModelUpdate();
+    chunk.kind = ModelUpdate.Kind.SNAPSHOT;
+    assertThat(FlywheelJob.forScorer(chunk)).as("a reset snapshot").isTrue();
+    chunk.kind = ModelUpdate.Kind.DELTA;
+    assertThat(FlywheelJob.forScorer(chunk)).as("a delta").isTrue();
+    chunk.kind = ModelUpdate.Kind.SNAPSHOT;
+    chunk.catchUp = true;
+    assertThat(FlywheelJob.forScorer(chunk)).as("a catch-up snapshot").isFalse();
+  }
+
+  @Test
+  void unalignedCheckpointsAreRejectedByName() {
+    assertThatThrownBy(
+            () ->
+                FlywheelJob.flinkConfiguration(
+                    Fixtures.settings("--execution.checkpointing.unaligned.enabled", "true")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("execution.checkpointing.unaligned.enabled");
+    assertThat(
+            FlywheelJob.flinkConfiguration(
+                    Fixtures.settings("--execution.checkpointing.unaligned.enabled", "false"))
+                .get(CheckpointingOptions.ENABLE_UNALIGNED))
+        .isFalse();
   }
 
   @Test

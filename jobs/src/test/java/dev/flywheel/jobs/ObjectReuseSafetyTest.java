@@ -151,7 +151,7 @@ class ObjectReuseSafetyTest {
         new BroadcastOperatorTestHarness<>(
             new CoBroadcastWithNonKeyedOperator<>(
                 new ScorerFunction(SETTINGS),
-                List.of(ScorerFunction.MODELS, ScorerFunction.SERVED, ScorerFunction.PENDING)),
+                List.of(ScorerFunction.SERVED, ScorerFunction.PENDING)),
             1,
             1,
             0)) {

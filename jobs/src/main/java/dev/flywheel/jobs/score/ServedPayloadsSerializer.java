@@ -8,13 +8,17 @@ import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
- * Flink's serializer for {@link ServedPayloads}: an immutable type, so {@link #copy} returns its
- * argument (the broadcast state's copy for an asynchronous checkpoint costs nothing).
+ * Legacy: reads and discards the scorer's former {@code served-model-payloads} broadcast state, so
+ * a savepoint taken before the scorer checkpointed {@link ServedModel}s still restores (Flink
+ * restores every operator state it finds, and needs this class, by name, for the state's serializer
+ * snapshot). The scorer then clears that state at once, so it is not carried into new checkpoints.
  *
- * <p>Layout (version 1): {@code int} snapshot length and its bytes, {@code int} delta count, then
- * each delta as {@code int} length and bytes. Stateless; {@link #INSTANCE} is shared.
+ * <p>Reads the old layout (version 1: {@code int} snapshot length and bytes, {@code int} delta
+ * count, each delta as {@code int} length and bytes) and returns the number of payload bytes it
+ * skipped instead of the payloads, so a restore does not hold the old payloads in memory. Writes
+ * that count back as an empty record of the old layout (snapshot of 0 bytes, no deltas).
  */
-public final class ServedPayloadsSerializer extends RecordSerializer<ServedPayloads> {
+public final class ServedPayloadsSerializer extends RecordSerializer<Long> {
   private static final long serialVersionUID = 1L;
 
   /** The shared instance. */
@@ -26,60 +30,50 @@ public final class ServedPayloadsSerializer extends RecordSerializer<ServedPaylo
   }
 
   @Override
-  public ServedPayloads createInstance() {
-    return ServedPayloads.ofSnapshot(new byte[0]);
+  public Long createInstance() {
+    return 0L;
   }
 
   @Override
-  public ServedPayloads copy(ServedPayloads from) {
+  public Long copy(Long from) {
     return from;
   }
 
   @Override
-  public void serialize(ServedPayloads p, DataOutputView out) throws IOException {
-    writeBytes(p.snapshot(), out);
-    out.writeInt(p.deltaCount());
-    for (int i = 0; i < p.deltaCount(); i++) {
-      writeBytes(p.delta(i), out);
-    }
+  public void serialize(Long skipped, DataOutputView out) throws IOException {
+    out.writeInt(0);
+    out.writeInt(0);
   }
 
   @Override
-  public ServedPayloads deserialize(DataInputView in) throws IOException {
-    byte[] snapshot = readBytes(in);
+  public Long deserialize(DataInputView in) throws IOException {
+    long skipped = skip(in);
     int n = in.readInt();
     if (n < 0) {
       throw new IOException("served payloads: negative delta count " + n);
     }
-    byte[][] deltas = new byte[n][];
     for (int i = 0; i < n; i++) {
-      deltas[i] = readBytes(in);
+      skipped += skip(in);
     }
-    return new ServedPayloads(snapshot, deltas);
+    return skipped;
   }
 
-  private static void writeBytes(byte[] b, DataOutputView out) throws IOException {
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  private static byte[] readBytes(DataInputView in) throws IOException {
+  private static int skip(DataInputView in) throws IOException {
     int n = in.readInt();
     if (n < 0) {
       throw new IOException("served payloads: negative length " + n);
     }
-    byte[] b = new byte[n];
-    in.readFully(b);
-    return b;
+    in.skipBytesToRead(n);
+    return n;
   }
 
   @Override
-  public TypeSerializerSnapshot<ServedPayloads> snapshotConfiguration() {
+  public TypeSerializerSnapshot<Long> snapshotConfiguration() {
     return new Snapshot();
   }
 
   /** The serializer's snapshot: the class is the whole configuration. */
-  public static final class Snapshot extends SimpleTypeSerializerSnapshot<ServedPayloads> {
+  public static final class Snapshot extends SimpleTypeSerializerSnapshot<Long> {
     /** For Flink (reads snapshots reflectively). */
     public Snapshot() {
       super(() -> INSTANCE);

@@ -39,11 +39,14 @@ import org.apache.flink.util.Collector;
  * The first example of a batch registers a flush timer at {@code now + max wait}; a batch that
  * reaches {@code batch size} trains at once and deletes it. The first batch trained after a
  * publication registers a publish timer at {@code now + publish interval}; when it fires, the model
- * is published if it changed: a {@link ModelUpdate.Kind#SNAPSHOT} the first time this subtask
- * publishes the model since it (re)started and after every {@code full snapshot every} deltas, a
- * {@link ModelUpdate.Kind#DELTA} otherwise. Forcing a snapshot after a restart matters: the model's
- * touched-row set is not checkpointed, and versions replayed after a failure may differ from
- * versions published before it.
+ * is published if it changed: a {@link ModelUpdate.Kind#SNAPSHOT} (the <em>reset snapshot</em>) the
+ * first time this subtask publishes the model since it (re)started, a {@link
+ * ModelUpdate.Kind#DELTA} otherwise. After every {@code full snapshot every} deltas the delta is
+ * followed, in the same call and so by consecutive chunks, by a <em>catch-up snapshot</em> of the
+ * same version ({@link ModelUpdate#catchUp}): the model after that delta, for consumers of the
+ * topic that start late or lost a record; the job's own scorer drops it. Forcing a snapshot after a
+ * restart matters: the model's touched-row set is not checkpointed, and versions replayed after a
+ * failure may differ from versions published before it.
  *
  * <h2>Records</h2>
  *
@@ -244,6 +247,12 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     }
   }
 
+  /**
+   * Publishes the model if it changed: a reset snapshot the first time since this subtask opened,
+   * otherwise a delta, followed in the same call (so its chunks come right after the delta's) by a
+   * catch-up snapshot of the same version once {@code full snapshot every} deltas have gone out
+   * since the last snapshot.
+   */
   private void publish(
       String modelId, TrainerProgress progress, long now, Collector<ModelUpdate> out)
       throws Exception {
@@ -255,25 +264,50 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     if (!first && model.version() == progress.publishedVersion) {
       return;
     }
-    boolean snapshot = first || progress.deltasSinceSnapshot >= settings.fullSnapshotEvery();
+    TrainerMetrics.PerModel m = metrics.model(modelId);
+    if (first) {
+      emit(modelId, progress, now, ModelUpdate.Kind.SNAPSHOT, false, model, out, m);
+      progress.deltasSinceSnapshot = 0;
+    } else {
+      emit(modelId, progress, now, ModelUpdate.Kind.DELTA, false, model, out, m);
+      progress.deltasSinceSnapshot++;
+      if (progress.deltasSinceSnapshot >= settings.fullSnapshotEvery()) {
+        // the model after the delta, at the delta's version: consumers outside the job can start
+        // here; the job's scorer has just applied the delta and drops this one (FlywheelJob)
+        emit(modelId, progress, now, ModelUpdate.Kind.SNAPSHOT, true, model, out, m);
+        progress.deltasSinceSnapshot = 0;
+      }
+    }
+    model.markPublished();
+    modelState.update(model);
+    progress.publishedVersion = model.version();
+    publishedSinceOpen.add(modelId);
+    metrics.afterBatch(m, model.version(), progress.newestEventTime);
+  }
+
+  /** Encodes one publication of {@code model} as it is now and emits its chunks in order. */
+  private void emit(
+      String modelId,
+      TrainerProgress progress,
+      long now,
+      ModelUpdate.Kind kind,
+      boolean catchUp,
+      Model model,
+      Collector<ModelUpdate> out,
+      TrainerMetrics.PerModel m) {
+    boolean snapshot = kind == ModelUpdate.Kind.SNAPSHOT;
     ModelUpdate meta = new ModelUpdate();
     meta.modelId = modelId;
-    meta.kind = snapshot ? ModelUpdate.Kind.SNAPSHOT : ModelUpdate.Kind.DELTA;
+    meta.kind = kind;
+    meta.catchUp = catchUp;
     meta.version = model.version();
     meta.baseVersion = snapshot ? model.version() : model.publishedVersion();
     meta.newestEventTime = progress.newestEventTime;
     meta.publishedAt = now;
     byte[] payload = snapshot ? ModelCodec.writeSnapshot(model) : ModelCodec.writeDelta(model);
-    model.markPublished();
-    modelState.update(model);
     for (ModelUpdate chunk : Chunker.split(meta, payload, settings.modelUpdateChunkBytes())) {
       out.collect(chunk);
     }
-    progress.publishedVersion = meta.version;
-    progress.deltasSinceSnapshot = snapshot ? 0 : progress.deltasSinceSnapshot + 1;
-    publishedSinceOpen.add(modelId);
-    TrainerMetrics.PerModel m = metrics.model(modelId);
-    metrics.afterBatch(m, model.version(), progress.newestEventTime);
     metrics.afterPublish(m, payload.length);
   }
 }

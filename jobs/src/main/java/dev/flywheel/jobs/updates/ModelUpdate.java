@@ -8,9 +8,11 @@ import java.util.Objects;
  * {@link #baseVersion}, in model-core's binary model format, split into {@link #chunkCount} chunks
  * so each Kafka record stays below the broker's default maximum record size.
  *
- * <p>A Flink POJO (public fields, no-arg constructor), so it travels between operators without
- * Kryo. Instances are treated as immutable once emitted. The Kafka encoding is {@link
- * ModelUpdateFormat}; {@link ChunkAssembler} joins the chunks back into one payload.
+ * <p>A Flink POJO (public fields, no-arg constructor), so it travels between operators without Kryo
+ * (Flink's POJO serializer carries every field, {@link #catchUp} included, and evolves the state of
+ * savepoints written before that field existed: it reads as {@code false}). Instances are treated
+ * as immutable once emitted. The Kafka encoding is {@link ModelUpdateFormat}; {@link
+ * ChunkAssembler} joins the chunks back into one payload.
  */
 public final class ModelUpdate {
 
@@ -72,6 +74,15 @@ public final class ModelUpdate {
   /** This chunk's part of the payload. */
   public byte[] bytes;
 
+  /**
+   * In memory only, never on the wire ({@link ModelUpdateFormat} does not write it, so a record
+   * read from Kafka has it {@code false}): this is a <em>catch-up snapshot</em>, which the trainer
+   * publishes right after the delta of the same version so that consumers outside the job can start
+   * or recover from the topic. The job's own scorer follows every delta and drops these. Not part
+   * of {@link #samePublication} or {@link #equals}, which compare what the wire carries.
+   */
+  public boolean catchUp;
+
   /** For Flink's POJO serializer. */
   public ModelUpdate() {}
 
@@ -108,6 +119,7 @@ public final class ModelUpdate {
     u.totalLength = totalLength;
     u.payloadCrc = payloadCrc;
     u.bytes = part;
+    u.catchUp = catchUp;
     return u;
   }
 
@@ -137,6 +149,7 @@ public final class ModelUpdate {
         + " v"
         + version
         + (kind == Kind.DELTA ? " base " + baseVersion : "")
+        + (catchUp ? " catch-up" : "")
         + " chunk "
         + chunkIndex
         + '/'

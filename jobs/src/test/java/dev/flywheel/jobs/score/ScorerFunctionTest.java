@@ -17,26 +17,38 @@ import dev.flywheel.model.io.ModelCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 
 class ScorerFunctionTest {
 
   private static final String M = "ctr";
   private static final JobSettings SETTINGS = Fixtures.settings();
+  private static final int MAX_PARALLELISM = 128;
 
   private static BroadcastOperatorTestHarness<Event, ModelUpdate, Prediction> harness(
       OperatorSubtaskState restoreFrom) throws Exception {
+    return harness(restoreFrom, 1, 0);
+  }
+
+  /** Subtask {@code index} of {@code parallelism}, restored from {@code restoreFrom} if given. */
+  private static BroadcastOperatorTestHarness<Event, ModelUpdate, Prediction> harness(
+      OperatorSubtaskState restoreFrom, int parallelism, int index) throws Exception {
     var h =
         new BroadcastOperatorTestHarness<>(
             new CoBroadcastWithNonKeyedOperator<>(
                 new ScorerFunction(SETTINGS),
-                List.of(ScorerFunction.MODELS, ScorerFunction.SERVED, ScorerFunction.PENDING)),
-            1,
-            1,
-            0);
+                List.of(ScorerFunction.SERVED, ScorerFunction.PENDING)),
+            MAX_PARALLELISM,
+            parallelism,
+            index);
     Fixtures.disableGenericTypes(h.getExecutionConfig());
     if (restoreFrom != null) {
       h.initializeState(restoreFrom);
@@ -273,66 +285,223 @@ class ScorerFunctionTest {
     b.close();
   }
 
-  @Test
-  void theStateHoldsPayloadsWhichACheckpointCopiesByReference() throws Exception {
-    var h = harness(null);
-    Model trainer = trained(3, 7);
-    broadcast(h, snapshot(trainer, 100));
-    train(trainer, 2, 8);
-    broadcast(h, delta(trainer, 200));
-    ServedPayloads payloads = h.getBroadcastState(ScorerFunction.MODELS).get(M);
-    assertThat(payloads.deltaCount()).isEqualTo(1);
-    assertThat(ServedPayloadsSerializer.INSTANCE.isImmutableType()).isTrue();
-    assertThat(ServedPayloadsSerializer.INSTANCE.copy(payloads)).isSameAs(payloads);
-    assertThat(ModelCodec.writeSnapshot(payloads.decode()))
-        .as("the payloads rebuild the trainer's model bit for bit")
-        .isEqualTo(ModelCodec.writeSnapshot(trainer));
-    h.close();
+  private static ScorerFunction function(
+      BroadcastOperatorTestHarness<Event, ModelUpdate, Prediction> h) {
+    return (ScorerFunction)
+        ((CoBroadcastWithNonKeyedOperator<Event, ModelUpdate, Prediction>) h.getTwoInputOperator())
+            .getUserFunction();
+  }
+
+  /** What the harness's operator holds in the union list state right now. */
+  private static List<ServedModel> unionState(
+      BroadcastOperatorTestHarness<Event, ModelUpdate, Prediction> h) throws Exception {
+    List<ServedModel> out = new ArrayList<>();
+    h.getOperator()
+        .getOperatorStateBackend()
+        .getUnionListState(ScorerFunction.CHECKPOINTED)
+        .get()
+        .forEach(out::add);
+    return out;
+  }
+
+  private static List<Event> events(int n) {
+    List<Event> events = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      events.add(example("e" + i, i % 16, 16 + i % 7, 32 + i % 5));
+    }
+    events.add(request("r", 3, 17, 18, 19, 40));
+    return events;
   }
 
   @Test
-  void deltasThatOutgrowTheSnapshotAreFoldedIntoANewOne() throws Exception {
+  void subtaskZeroAloneCheckpointsTheModelAndEveryParallelismRestoresIt() throws Exception {
+    Model trainer = trained(3, 11);
+    List<ModelUpdate> first = snapshot(trainer, 100);
+    train(trainer, 2, 12);
+    List<ModelUpdate> second = delta(trainer, 200);
+    train(trainer, 2, 13);
+    List<ModelUpdate> third = delta(trainer, 300);
+    var s0 = harness(null, 2, 0);
+    var s1 = harness(null, 2, 1);
+    for (var h : List.of(s0, s1)) {
+      broadcast(h, first);
+      broadcast(h, second);
+      broadcast(h, third.subList(0, 1)); // half a publication: broadcast state, per subtask
+    }
+    OperatorSubtaskState snap0 = s0.snapshot(1, 1);
+    OperatorSubtaskState snap1 = s1.snapshot(1, 1);
+    assertThat(snap0.getStateSize())
+        .as("subtask 0 writes the model")
+        .isGreaterThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()));
+    assertThat(snap1.getStateSize())
+        .as("subtask 1 writes no model bytes, only the broadcast headers and chunks")
+        .isLessThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()) / 2);
+    OperatorSubtaskState whole = AbstractStreamOperatorTestHarness.repackageState(snap0, snap1);
+
+    List<Event> events = events(12);
+    List<Prediction> expected = new ArrayList<>();
+    for (Event e : events) {
+      Prediction p = scoreOne(s0, e);
+      assertThat(scoreOne(s1, e)).isEqualTo(p);
+      assertThat(p.modelVersion).isEqualTo(5);
+      expected.add(p);
+    }
+    for (int parallelism : new int[] {2, 3, 1}) {
+      for (int index = 0; index < parallelism; index++) {
+        var r =
+            harness(
+                AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                    whole, MAX_PARALLELISM, 2, parallelism, index),
+                parallelism,
+                index);
+        for (int i = 0; i < events.size(); i++) {
+          assertThat(scoreOne(r, events.get(i)))
+              .as("subtask %d of %d restored, event %d", index, parallelism, i)
+              .isEqualTo(expected.get(i));
+        }
+        broadcast(r, third.subList(1, third.size()));
+        Event e = events.get(0);
+        Prediction p = scoreOne(r, e);
+        assertThat(p.modelVersion)
+            .as("subtask %d of %d completes the half-received delta", index, parallelism)
+            .isEqualTo(7);
+        assertThat(p.score).isEqualTo(score(trainer, e));
+        OperatorSubtaskState again = r.snapshot(2, 2);
+        if (index == 0) {
+          assertThat(unionState(r)).extracting(ServedModel::modelId).containsExactly(M);
+        } else {
+          assertThat(unionState(r)).as("subtask %d adds nothing", index).isEmpty();
+          assertThat(again.getStateSize())
+              .isLessThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()) / 2);
+        }
+        r.close();
+      }
+    }
+    s0.close();
+    s1.close();
+  }
+
+  @Test
+  void aCheckpointHoldsTheModelByReferenceAndTheNextDeltaGoesToACopy() throws Exception {
     var a = harness(null);
     Model trainer = trained(3, 7);
     broadcast(a, snapshot(trainer, 100));
-    int snapshotBytes = a.getBroadcastState(ScorerFunction.MODELS).get(M).snapshot().length;
-    long sent = 0;
-    int deltas = 0;
-    while (sent <= 2L * snapshotBytes) {
-      train(trainer, 1, 100 + deltas);
-      List<ModelUpdate> d = delta(trainer, 200 + deltas);
-      sent += d.get(0).totalLength;
-      broadcast(a, d);
-      deltas++;
-    }
-    ServedPayloads payloads = a.getBroadcastState(ScorerFunction.MODELS).get(M);
-    assertThat(payloads.deltaBytes()).isLessThanOrEqualTo(payloads.snapshot().length);
-    assertThat(payloads.deltaCount()).isLessThan(deltas);
-    assertThat(ModelCodec.writeSnapshot(payloads.decode()))
-        .isEqualTo(ModelCodec.writeSnapshot(trainer));
+    byte[] atCheckpoint = ModelCodec.writeSnapshot(trainer);
+    Model served = function(a).served(M);
+    a.snapshot(1, 1);
+    List<ServedModel> state = unionState(a);
+    assertThat(state).hasSize(1);
+    assertThat(state.get(0).model()).as("no copy on the synchronous phase").isSameAs(served);
+    assertThat(ServedModelSerializer.INSTANCE.isImmutableType()).isTrue();
+    assertThat(ServedModelSerializer.INSTANCE.copy(state.get(0))).isSameAs(state.get(0));
 
-    var b = harness(a.snapshot(1, 1));
-    Event e = example("x", 1, 17, 33);
-    Prediction restored = scoreOne(b, e);
-    assertThat(restored.modelVersion).isEqualTo(trainer.version());
-    assertThat(restored.score).isEqualTo(score(trainer, e));
+    train(trainer, 2, 8);
+    broadcast(a, delta(trainer, 200));
+    assertThat(function(a).served(M)).as("the delta went to a copy").isNotSameAs(served);
+    assertThat(function(a).served(M).version()).isEqualTo(5);
+    assertThat(ModelCodec.writeSnapshot(served))
+        .as("the model handed to the checkpoint is unchanged")
+        .isEqualTo(atCheckpoint);
+
+    train(trainer, 1, 9);
+    broadcast(a, delta(trainer, 300));
+    Model copy = function(a).served(M);
+    train(trainer, 1, 10);
+    broadcast(a, delta(trainer, 400));
+    assertThat(function(a).served(M))
+        .as("until the next checkpoint the copy takes deltas in place")
+        .isSameAs(copy);
+    assertThat(ModelCodec.writeSnapshot(copy)).isEqualTo(ModelCodec.writeSnapshot(trainer));
     a.close();
-    b.close();
   }
 
   @Test
-  void servedPayloadsSerializerKeepsTheContract() throws Exception {
+  void aSavepointOfTheFormerStateRestoresWithoutAModelUntilTheNextResetSnapshot() throws Exception {
+    var old =
+        new BroadcastOperatorTestHarness<>(
+            new CoBroadcastWithNonKeyedOperator<>(
+                new FormerScorer(),
+                List.of(
+                    ScorerFunction.LEGACY_PAYLOADS,
+                    ScorerFunction.LEGACY_MODELS,
+                    ScorerFunction.SERVED,
+                    ScorerFunction.PENDING)),
+            MAX_PARALLELISM,
+            1,
+            0);
+    Fixtures.disableGenericTypes(old.getExecutionConfig());
+    old.open();
+    Model trainer = trained(3, 7);
+    broadcast(old, snapshot(trainer, 100));
+    assertThat(old.getBroadcastState(ScorerFunction.LEGACY_PAYLOADS).get(M)).isEqualTo(42L);
+    OperatorSubtaskState savepoint = old.snapshot(1, 1);
+    old.close();
+
+    var h = harness(savepoint);
+    Event e = example("e", 2, 18, 34);
+    assertThat(scoreOne(h, e).modelVersion)
+        .as("no served model until the trainer's reset snapshot")
+        .isZero();
+    assertThat(h.getBroadcastState(ScorerFunction.LEGACY_PAYLOADS).entries()).isEmpty();
+    assertThat(h.getBroadcastState(ScorerFunction.LEGACY_MODELS).entries()).isEmpty();
+    train(trainer, 2, 8);
+    broadcast(h, delta(trainer, 200));
+    assertThat(scoreOne(h, e).modelVersion).as("a delta has no base to apply onto").isZero();
+    broadcast(h, snapshot(trainer, 300));
+    Prediction p = scoreOne(h, e);
+    assertThat(p.modelVersion).isEqualTo(5);
+    assertThat(p.score).isEqualTo(score(trainer, e));
+    assertThat(h.snapshot(2, 2).getStateSize())
+        .as("the former state is not carried into new checkpoints")
+        .isLessThan(2 * ModelCodec.snapshotSize(SETTINGS.modelConfig()));
+    h.close();
+  }
+
+  /** The previous scorer's state layout: payloads and model per subtask in broadcast state. */
+  private static final class FormerScorer
+      extends BroadcastProcessFunction<Event, ModelUpdate, Prediction> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void processElement(Event e, ReadOnlyContext ctx, Collector<Prediction> out) {}
+
+    @Override
+    public void processBroadcastElement(ModelUpdate u, Context ctx, Collector<Prediction> out)
+        throws Exception {
+      ctx.getBroadcastState(ScorerFunction.LEGACY_PAYLOADS).put(u.modelId, 42L);
+      ctx.getBroadcastState(ScorerFunction.LEGACY_MODELS).put(u.modelId, trained(1, 1));
+    }
+  }
+
+  @Test
+  void servedModelSerializerKeepsTheContract() throws Exception {
+    SerializerContract.check(
+        ServedModelSerializer.INSTANCE,
+        List.of(new ServedModel(M, trained(2, 3)), new ServedModel("ümlaut", trained(0, 1))),
+        (x, y) -> {});
+  }
+
+  @Test
+  void theLegacyPayloadsSerializerSkipsTheFormerLayout() throws Exception {
     Model m = trained(2, 3);
     byte[] snap = ModelCodec.writeSnapshot(m);
     m.markPublished();
     train(m, 1, 4);
     byte[] d1 = ModelCodec.writeDelta(m);
-    SerializerContract.check(
-        ServedPayloadsSerializer.INSTANCE,
-        List.of(
-            ServedPayloads.ofSnapshot(snap),
-            ServedPayloads.ofSnapshot(snap).withDelta(d1),
-            ServedPayloads.ofSnapshot(new byte[0])),
-        (x, y) -> {});
+    DataOutputSerializer out = new DataOutputSerializer(1024);
+    for (int r = 0; r < 2; r++) {
+      out.writeInt(snap.length);
+      out.write(snap);
+      out.writeInt(r);
+      for (int i = 0; i < r; i++) {
+        out.writeInt(d1.length);
+        out.write(d1);
+      }
+    }
+    DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+    assertThat(ServedPayloadsSerializer.INSTANCE.deserialize(in)).isEqualTo((long) snap.length);
+    assertThat(ServedPayloadsSerializer.INSTANCE.deserialize(in))
+        .isEqualTo((long) snap.length + d1.length);
+    assertThat(in.available()).isZero();
   }
 }

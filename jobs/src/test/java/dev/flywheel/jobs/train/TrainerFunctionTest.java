@@ -7,6 +7,7 @@ import dev.flywheel.jobs.events.LabeledExample;
 import dev.flywheel.jobs.testing.Fixtures;
 import dev.flywheel.jobs.testing.UpdateConsumer;
 import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.jobs.updates.ModelUpdateFormat;
 import dev.flywheel.model.Model;
 import dev.flywheel.model.io.ModelCodec;
 import java.util.ArrayList;
@@ -98,16 +99,31 @@ class TrainerFunctionTest {
     h.close();
   }
 
+  /** One publication as the test sees it: kind, version, base version, catch-up. */
+  private record Pub(ModelUpdate.Kind kind, long version, long base, boolean catchUp) {
+    static Pub of(ModelUpdate u) {
+      return new Pub(u.kind, u.version, u.baseVersion, u.catchUp);
+    }
+
+    static Pub snapshot(long v, boolean catchUp) {
+      return new Pub(ModelUpdate.Kind.SNAPSHOT, v, v, catchUp);
+    }
+
+    static Pub delta(long v, long base) {
+      return new Pub(ModelUpdate.Kind.DELTA, v, base, false);
+    }
+  }
+
   @Test
-  void publishesASnapshotFirstThenDeltasThenASnapshotEveryNDeltasWithIncreasingVersions()
-      throws Exception {
-    var h = harness(Fixtures.settings(), null);
-    List<LabeledExample> data = Fixtures.examples(M, 40, 3);
-    UpdateConsumer consumer = new UpdateConsumer();
-    List<ModelUpdate.Kind> kinds = new ArrayList<>();
-    List<Long> versions = new ArrayList<>();
+  void publishesAResetSnapshotThenDeltasAndACatchUpSnapshotAfterEveryNDeltas() throws Exception {
+    var h = harness(Fixtures.settings(), null); // a snapshot every 2 deltas
+    List<LabeledExample> data = Fixtures.examples(M, 48, 3);
+    UpdateConsumer all = new UpdateConsumer();
+    UpdateConsumer kafka = new UpdateConsumer();
+    UpdateConsumer scorer = new UpdateConsumer();
+    List<Pub> published = new ArrayList<>();
     long t = 0;
-    for (int round = 0; round < 5; round++) {
+    for (int round = 0; round < 6; round++) {
       h.setProcessingTime(t);
       feed(h, data.subList(round * 8, round * 8 + 8));
       t += 1000;
@@ -115,28 +131,93 @@ class TrainerFunctionTest {
       List<ModelUpdate> chunks = drain(h);
       assertThat(chunks).as("round %d publishes", round).isNotEmpty();
       assertThat(chunks).allSatisfy(c -> assertThat(c.bytes.length).isLessThanOrEqualTo(1024));
-      consumer.acceptAll(chunks);
-      ModelUpdate last = consumer.publications.get(consumer.publications.size() - 1);
-      kinds.add(last.kind);
-      versions.add(last.version);
-      assertThat(last.newestEventTime).isEqualTo(1000 + round * 8 + 7);
-      assertThat(consumer.modelBytes())
-          .as("the consumer's model equals the trainer's after round %d", round)
-          .isEqualTo(ModelCodec.writeSnapshot(stateModel(h, M)));
+      int before = all.publications.size();
+      all.acceptAll(chunks);
+      for (ModelUpdate c : chunks) {
+        // the Kafka value format does not carry the flag: that consumer sees plain snapshots
+        ModelUpdate read = ModelUpdateFormat.read(ModelUpdateFormat.write(c));
+        assertThat(read.catchUp).isFalse();
+        kafka.accept(read);
+        if (!c.catchUp) {
+          scorer.accept(c); // what FlywheelJob's filter lets through to the scorer
+        }
+      }
+      assertThat(all.publications.size() - before)
+          .as("every chunk of round %d belongs to a publication completed in order", round)
+          .isPositive();
+      all.publications.stream().skip(before).forEach(p -> published.add(Pub.of(p)));
+      byte[] trainer = ModelCodec.writeSnapshot(stateModel(h, M));
+      assertThat(all.publications.get(all.publications.size() - 1).newestEventTime)
+          .isEqualTo(1000 + round * 8 + 7);
+      for (ModelUpdate p : all.publications.subList(before, all.publications.size())) {
+        if (p.catchUp) {
+          assertThat(p.bytes)
+              .as("a catch-up snapshot is the model after the delta it follows")
+              .isEqualTo(trainer);
+        }
+      }
+      for (UpdateConsumer c : List.of(all, kafka, scorer)) {
+        assertThat(c.modelBytes())
+            .as("a consumer's model equals the trainer's after round %d", round)
+            .isEqualTo(trainer);
+      }
     }
-    assertThat(kinds)
+    assertThat(published)
         .containsExactly(
-            ModelUpdate.Kind.SNAPSHOT,
-            ModelUpdate.Kind.DELTA,
-            ModelUpdate.Kind.DELTA,
-            ModelUpdate.Kind.SNAPSHOT,
-            ModelUpdate.Kind.DELTA);
-    assertThat(versions).containsExactly(2L, 4L, 6L, 8L, 10L);
-    assertThat(consumer.ignored).isZero();
-    assertThat(consumer.publications.get(1).baseVersion).isEqualTo(2);
+            Pub.snapshot(2, false),
+            Pub.delta(4, 2),
+            Pub.delta(6, 4),
+            Pub.snapshot(6, true),
+            Pub.delta(8, 6),
+            Pub.delta(10, 8),
+            Pub.snapshot(10, true),
+            Pub.delta(12, 10));
+    assertThat(all.ignored).isZero();
+    assertThat(kafka.ignored).isZero();
+    assertThat(scorer.ignored).isZero();
+    assertThat(scorer.publications)
+        .as("the scorer's branch gets the reset snapshot and every delta, no catch-up")
+        .extracting(Pub::of)
+        .containsExactly(
+            Pub.snapshot(2, false),
+            Pub.delta(4, 2),
+            Pub.delta(6, 4),
+            Pub.delta(8, 6),
+            Pub.delta(10, 8),
+            Pub.delta(12, 10));
 
     h.setProcessingTime(t + 5000);
     assertThat(drain(h)).as("an unchanged model is not republished").isEmpty();
+    h.close();
+  }
+
+  @Test
+  void aCatchUpSnapshotAloneBringsALateConsumerToTheTrainersModel() throws Exception {
+    var h = harness(Fixtures.settings(), null);
+    List<LabeledExample> data = Fixtures.examples(M, 40, 5);
+    List<ModelUpdate> chunks = new ArrayList<>();
+    long t = 0;
+    for (int round = 0; round < 5; round++) {
+      h.setProcessingTime(t);
+      feed(h, data.subList(round * 8, round * 8 + 8));
+      t += 1000;
+      h.setProcessingTime(t);
+      chunks.addAll(drain(h));
+    }
+    int firstCatchUp = 0;
+    while (!chunks.get(firstCatchUp).catchUp) {
+      firstCatchUp++;
+    }
+    assertThat(chunks.get(firstCatchUp - 1).kind)
+        .as("a catch-up snapshot's chunks follow its delta's")
+        .isEqualTo(ModelUpdate.Kind.DELTA);
+    assertThat(chunks.get(firstCatchUp - 1).version).isEqualTo(chunks.get(firstCatchUp).version);
+    UpdateConsumer late = new UpdateConsumer();
+    for (ModelUpdate c : chunks.subList(firstCatchUp, chunks.size())) {
+      late.accept(ModelUpdateFormat.read(ModelUpdateFormat.write(c)));
+    }
+    assertThat(late.ignored).isZero();
+    assertThat(late.modelBytes()).isEqualTo(ModelCodec.writeSnapshot(stateModel(h, M)));
     h.close();
   }
 
@@ -169,9 +250,15 @@ class TrainerFunctionTest {
     assertThat(consumerB.publications.get(0).kind)
         .as("the first publication after a restore is a snapshot")
         .isEqualTo(ModelUpdate.Kind.SNAPSHOT);
+    // catch-up snapshots count deltas from the last snapshot, which the restore resets
     List<Long> versionsA = new ArrayList<>();
-    consumerA.publications.stream().skip(1).forEach(p -> versionsA.add(p.version));
-    assertThat(consumerB.publications).extracting(p -> p.version).isEqualTo(versionsA);
+    consumerA.publications.stream()
+        .skip(1)
+        .filter(p -> !p.catchUp)
+        .forEach(p -> versionsA.add(p.version));
+    assertThat(consumerB.publications.stream().filter(p -> !p.catchUp))
+        .extracting(p -> p.version)
+        .isEqualTo(versionsA);
     assertThat(consumerB.modelBytes()).isEqualTo(consumerA.modelBytes());
     a.close();
     b.close();
