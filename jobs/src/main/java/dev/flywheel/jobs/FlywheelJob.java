@@ -19,6 +19,7 @@ import dev.flywheel.jobs.score.ScorerFunction;
 import dev.flywheel.jobs.train.TrainerFunction;
 import dev.flywheel.jobs.updates.ModelUpdate;
 import dev.flywheel.jobs.updates.ModelUpdateSchemas;
+import dev.flywheel.model.io.ModelCodec;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -36,6 +37,7 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The Flywheel job: decode → label join → train → publish model updates → score with the freshest
@@ -279,15 +281,37 @@ public final class FlywheelJob {
 
   private static <T> KafkaSink<T> sink(
       JobSettings settings, String name, KafkaRecordSerializationSchema<T> schema) {
-    Properties producer = settings.kafkaClientProperties();
-    producer.setProperty(
-        "transaction.timeout.ms", Long.toString(settings.transactionTimeout().toMillis()));
     return KafkaSink.<T>builder()
         .setBootstrapServers(settings.bootstrapServers())
-        .setKafkaProducerConfig(producer)
+        .setKafkaProducerConfig(sinkProducerProperties(settings, name))
         .setRecordSerializer(schema)
         .setDeliveryGuarantee(settings.deliveryGuarantee())
         .setTransactionalIdPrefix(settings.transactionalIdPrefix() + "-" + name)
         .build();
+  }
+
+  /** The Kafka producer properties of the sink called {@code name}. */
+  static Properties sinkProducerProperties(JobSettings settings, String name) {
+    Properties producer = settings.kafkaClientProperties();
+    producer.setProperty(
+        "transaction.timeout.ms", Long.toString(settings.transactionTimeout().toMillis()));
+    if (name.equals("model-updates")) {
+      producer.putIfAbsent(
+          ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(modelUpdatesBufferBytes(settings)));
+    }
+    return producer;
+  }
+
+  /**
+   * Producer buffer of the model-updates sink: room for two whole snapshots. The sink's writer runs
+   * on the trainer's thread, and a Kafka producer's {@code send} blocks while its buffer is full;
+   * with Kafka's default 32 MiB and a 68 MiB snapshot (the default model), every snapshot made the
+   * trainer wait for the broker to take half of it, holding up its examples and, in the benchmark,
+   * the checkpoint barrier the scorers then waited for. A user's {@code buffer.memory} (a Kafka
+   * client property given to the job, see docs/options.md) wins.
+   */
+  static long modelUpdatesBufferBytes(JobSettings settings) {
+    long snapshot = ModelCodec.snapshotSize(settings.modelConfig());
+    return Math.max(32L << 20, 2 * snapshot + (16L << 20));
   }
 }

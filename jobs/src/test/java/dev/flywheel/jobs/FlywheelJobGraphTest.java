@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.testing.Fixtures;
 import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.model.io.ModelCodec;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.connector.source.Boundedness;
@@ -123,5 +125,26 @@ class FlywheelJobGraphTest {
     assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isFalse();
     FlywheelJob.addKafkaPipeline(env, Fixtures.settings());
     assertThat(env.getConfig().getSerializerConfig().hasGenericTypesDisabled()).isTrue();
+  }
+
+  @Test
+  void modelUpdatesSinkBuffersTwoSnapshotsUnlessTheUserSaysOtherwise() {
+    JobSettings settings = JobSettings.fromArgs(); // the default model: a 68 MiB snapshot
+    long snapshot = ModelCodec.snapshotSize(settings.modelConfig());
+
+    Properties updates = FlywheelJob.sinkProducerProperties(settings, "model-updates");
+    Properties small = FlywheelJob.sinkProducerProperties(Fixtures.settings(), "model-updates");
+    Properties predictions = FlywheelJob.sinkProducerProperties(settings, "predictions");
+    Properties given =
+        FlywheelJob.sinkProducerProperties(
+            Fixtures.settings("--flywheel.kafka.properties.buffer.memory", "1000000"),
+            "model-updates");
+
+    assertThat(Long.parseLong(updates.getProperty("buffer.memory")))
+        .isEqualTo(2 * snapshot + (16L << 20))
+        .isGreaterThan(2 * snapshot);
+    assertThat(small.getProperty("buffer.memory")).isEqualTo(Long.toString(32L << 20));
+    assertThat(predictions.getProperty("buffer.memory")).isNull();
+    assertThat(given.getProperty("buffer.memory")).isEqualTo("1000000");
   }
 }
