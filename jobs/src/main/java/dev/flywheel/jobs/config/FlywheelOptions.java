@@ -247,11 +247,11 @@ public final class FlywheelOptions {
 
   public static final ConfigOption<Integer> TRAINER_SNAPSHOT_EVERY =
       option(
-          key("flywheel.trainer.full-snapshot-every").intType().defaultValue(80),
+          key("flywheel.trainer.full-snapshot-every").intType().defaultValue(240),
           "The trainer publishes a full snapshot at start, then deltas; after every this many"
               + " deltas it follows the delta with a catch-up snapshot of the same version, for"
-              + " consumers of the model-updates topic that start late (80 deltas at the default"
-              + " 250 ms interval: one every 20 s). The job's scorer follows every delta and never"
+              + " consumers of the model-updates topic that start late (240 deltas at the default"
+              + " 250 ms interval: one a minute). The job's scorer follows every delta and never"
               + " receives catch-up snapshots.");
 
   public static final ConfigOption<Integer> MODEL_UPDATE_CHUNK_BYTES =
