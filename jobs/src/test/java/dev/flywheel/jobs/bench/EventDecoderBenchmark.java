@@ -3,8 +3,12 @@ package dev.flywheel.jobs.bench;
 import dev.flywheel.jobs.events.DecoderConfig;
 import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventDecoder;
+import dev.flywheel.jobs.events.EventSerializer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,7 +22,13 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Decoding throughput of typical events (an impression of ~200 bytes with 8 features, a request
- * with 20 candidates). Run from the repository root after {@code mvn -pl jobs -am test-compile}:
+ * with 20 candidates), and of the end-to-end bench's synthetic events ({@code synthetic*}: shaped
+ * like {@code deploy}'s {@code SyntheticEvents}: a request with 3 candidates, impressions with
+ * every feature, clicks; ~230 bytes; {@code syntheticMix} cycles through 1,024 of them, 29 %
+ * requests, 58 % impressions, 13 % clicks, with distinct ids). {@code syntheticMixSerialized} adds
+ * {@link EventSerializer#serialize} of each decoded event into a reused buffer, what the pipeline
+ * pays to hand the event to the next task. Run from the repository root after {@code mvn -pl jobs
+ * -am test-compile}:
  *
  * <pre>
  * java -cp "jobs/target/test-classes:jobs/target/classes:$(cat cp.txt)" org.openjdk.jmh.Main \
@@ -38,6 +48,12 @@ public class EventDecoderBenchmark {
   private EventDecoder decoder;
   private byte[] impression;
   private byte[] request;
+  private byte[] synthRequest;
+  private byte[] synthImpression;
+  private byte[] synthClick;
+  private byte[][] mix;
+  private int next;
+  private final DataOutputSerializer out = new DataOutputSerializer(1024);
 
   @Setup
   public void setUp() {
@@ -71,7 +87,98 @@ public class EventDecoderBenchmark {
     if (decoder.decode(impression) == null || decoder.decode(request) == null) {
       throw new IllegalStateException("benchmark events do not decode: " + decoder.failure());
     }
+    SplittableRandom random = new SplittableRandom(42);
+    synthRequest = syntheticRequest(random, 1_732_700_000_000L, 123_456);
+    synthImpression = syntheticImpression(random, 1_732_700_000_001L, 123_456, 0);
+    synthClick = syntheticClick(1_732_700_000_002L, 123_440, 1);
+    mix = new byte[1024][];
+    long ts = 1_732_700_000_000L;
+    int requests = 0;
+    for (int i = 0; i < mix.length; ) {
+      // per request: the request, its two impressions, and for 45 % of them a click (13 %)
+      mix[i++] = syntheticRequest(random, ts++, ++requests);
+      for (int shown = 0; shown < 2 && i < mix.length; shown++) {
+        mix[i++] = syntheticImpression(random, ts++, requests, shown);
+      }
+      if (i < mix.length && random.nextDouble() < 0.45) {
+        mix[i++] = syntheticClick(ts++, Math.max(1, requests - 2), random.nextInt(2));
+      }
+    }
+    for (byte[] record : mix) {
+      if (decoder.decode(record) == null) {
+        throw new IllegalStateException("synthetic event does not decode: " + decoder.failure());
+      }
+    }
   }
+
+  private static byte[] syntheticRequest(SplittableRandom random, long ts, int id) {
+    StringBuilder b =
+        new StringBuilder("{\"v\":1,\"type\":\"request\",\"ts\":")
+            .append(ts)
+            .append(",\"requestId\":\"r")
+            .append(id)
+            .append("\",\"user\":{\"country\":\"c")
+            .append(random.nextInt(12))
+            .append("\",\"segment\":\"s")
+            .append(random.nextInt(20))
+            .append("\"},\"context\":{\"device\":\"")
+            .append(DEVICES[random.nextInt(3)])
+            .append("\"},\"candidates\":[");
+    for (int c = 0; c < 3; c++) {
+      int item = random.nextInt(1000);
+      b.append(c == 0 ? "" : ",")
+          .append("{\"itemId\":\"i")
+          .append(item)
+          .append("\",\"features\":{\"item\":\"i")
+          .append(item)
+          .append("\",\"category\":\"k")
+          .append(item % 30)
+          .append("\"}}");
+    }
+    return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] syntheticImpression(
+      SplittableRandom random, long ts, int request, int position) {
+    int item = random.nextInt(1000);
+    return ("{\"v\":1,\"type\":\"impression\",\"ts\":"
+            + ts
+            + ",\"impressionId\":\"m"
+            + request
+            + "-"
+            + position
+            + "\",\"requestId\":\"r"
+            + request
+            + "\",\"itemId\":\"i"
+            + item
+            + "\",\"position\":"
+            + position
+            + ",\"features\":{\"country\":\"c"
+            + random.nextInt(12)
+            + "\",\"segment\":\"s"
+            + random.nextInt(20)
+            + "\",\"device\":\""
+            + DEVICES[random.nextInt(3)]
+            + "\",\"item\":\"i"
+            + item
+            + "\",\"category\":\"k"
+            + item % 30
+            + "\"}}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static byte[] syntheticClick(long ts, int request, int position) {
+    return ("{\"v\":1,\"type\":\"click\",\"ts\":"
+            + ts
+            + ",\"impressionId\":\"m"
+            + request
+            + "-"
+            + position
+            + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static final String[] DEVICES = {"ios", "android", "web"};
 
   @Benchmark
   public Event impression() {
@@ -81,5 +188,36 @@ public class EventDecoderBenchmark {
   @Benchmark
   public Event request20Candidates() {
     return decoder.decode(request);
+  }
+
+  @Benchmark
+  public Event syntheticRequest() {
+    return decoder.decode(synthRequest);
+  }
+
+  @Benchmark
+  public Event syntheticImpression() {
+    return decoder.decode(synthImpression);
+  }
+
+  @Benchmark
+  public Event syntheticClick() {
+    return decoder.decode(synthClick);
+  }
+
+  @Benchmark
+  public Event syntheticMix() {
+    byte[] record = mix[next];
+    next = (next + 1) & (mix.length - 1);
+    return decoder.decode(record);
+  }
+
+  @Benchmark
+  public int syntheticMixSerialized() throws IOException {
+    byte[] record = mix[next];
+    next = (next + 1) & (mix.length - 1);
+    out.clear();
+    EventSerializer.INSTANCE.serialize(decoder.decode(record), out);
+    return out.length();
   }
 }
