@@ -219,6 +219,8 @@ public final class EventDecoder {
           return e;
         } catch (GiveUp | Reject notCommon) {
           reset(); // and decode it again with Jackson, which says what is wrong
+        } finally {
+          in = null;
         }
       }
       try (JsonParser p = factory.createParser(data, offset, length)) {
@@ -718,7 +720,7 @@ public final class EventDecoder {
     skipWhitespace();
     do {
       skipWhitespace();
-      scanString();
+      scanName();
       int nameFrom = strFrom;
       int nameTo = strTo;
       skipWhitespace();
@@ -920,9 +922,9 @@ public final class EventDecoder {
     }
     do {
       skipWhitespace();
-      scanString();
+      scanName();
       int len = strTo - strFrom;
-      if (len == 0 || len > SCAN_MAX_NAME) {
+      if (len == 0) {
         throw GIVE_UP;
       }
       if (len > name.length) {
@@ -982,7 +984,7 @@ public final class EventDecoder {
       boolean features = false;
       do {
         skipWhitespace();
-        scanString();
+        scanName();
         int nameFrom = strFrom;
         int nameLen = strTo - strFrom;
         skipWhitespace();
@@ -1029,6 +1031,14 @@ public final class EventDecoder {
       case 'f' -> literal(FALSE);
       case 'n' -> literal(NULL);
       default -> scanNumber();
+    }
+  }
+
+  /** A field name: a string of at most SCAN_MAX_NAME chars (Jackson bounds names too). */
+  private void scanName() throws GiveUp {
+    scanString();
+    if (strTo - strFrom > SCAN_MAX_NAME) {
+      throw GIVE_UP;
     }
   }
 

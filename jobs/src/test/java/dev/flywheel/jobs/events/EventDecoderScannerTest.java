@@ -180,6 +180,23 @@ class EventDecoderScannerTest {
       assertThat(scanning.failure().reason()).as(json).isEqualTo(DlqReason.TOO_LARGE);
     }
     assertThat(scanning.scanned()).isEqualTo(1);
+
+    // Jackson bounds names (50,000 chars): the scanner leaves long ones to it
+    EventDecoder scanningBig = new EventDecoder(BINARY);
+    EventDecoder jacksonBig = new EventDecoder(BINARY, false);
+    for (int n : new int[] {1_024, 1_025, 60_000}) {
+      String name = "n".repeat(n);
+      for (String json :
+          List.of(
+              Events.CLICK.replace("\"value\"", "\"" + name + "\":1,\"value\""),
+              Events.EXAMPLE.replace("\"day\"", "\"" + name + "\""),
+              Events.REQUEST.replace(
+                  "{\"itemId\":\"i-3\"", "{\"" + name + "\":1,\"itemId\":\"i-3\""))) {
+        assertSameOutcome(scanningBig, jacksonBig, bytes(json));
+      }
+    }
+    assertThat(jacksonBig.failure().reason()).isEqualTo(DlqReason.TOO_LARGE);
+    assertThat(scanningBig.scanned()).as("records with names of 1,024 chars").isEqualTo(3);
   }
 
   @Test
