@@ -4,17 +4,22 @@ import dev.flywheel.jobs.events.DecoderConfig;
 import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventDecoder;
 import dev.flywheel.jobs.events.EventSerializer;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
+import org.apache.flink.types.StringValue;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -27,8 +32,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * every feature, clicks; ~230 bytes; {@code syntheticMix} cycles through 1,024 of them, 29 %
  * requests, 58 % impressions, 13 % clicks, with distinct ids). {@code syntheticMixSerialized} adds
  * {@link EventSerializer#serialize} of each decoded event into a reused buffer, what the pipeline
- * pays to hand the event to the next task. Run from the repository root after {@code mvn -pl jobs
- * -am test-compile}:
+ * pays to hand the event to the next task; {@code serializeMix} serializes already decoded ones,
+ * with {@code megamorphic=true} after Flink's string encoding and the event serializer have written
+ * to other output classes too, as in a job (checkpoint streams, other serializers). Run from the
+ * repository root after {@code mvn -pl jobs -am test-compile}:
  *
  * <pre>
  * java -cp "jobs/target/test-classes:jobs/target/classes:$(cat cp.txt)" org.openjdk.jmh.Main \
@@ -219,5 +226,49 @@ public class EventDecoderBenchmark {
     out.clear();
     EventSerializer.INSTANCE.serialize(decoder.decode(record), out);
     return out.length();
+  }
+
+  /** Decoded synthetic events to serialize, and whether the outputs' call sites are polluted. */
+  @State(Scope.Thread)
+  public static class Serialization {
+    @Param({"false", "true"})
+    public boolean megamorphic;
+
+    Event[] events;
+    final DataOutputSerializer out = new DataOutputSerializer(1024);
+    int next;
+
+    @Setup
+    public void setUp() throws IOException {
+      EventDecoderBenchmark decoding = new EventDecoderBenchmark();
+      decoding.setUp();
+      events = new Event[decoding.mix.length];
+      for (int i = 0; i < events.length; i++) {
+        events[i] = decoding.decoder.decode(decoding.mix[i]);
+      }
+      if (megamorphic) {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        DataOutputViewStreamWrapper wrapper = new DataOutputViewStreamWrapper(sink);
+        DataOutputStream stream = new DataOutputStream(sink);
+        for (int i = 0; i < 20_000; i++) {
+          Event e = events[i % events.length];
+          sink.reset();
+          EventSerializer.INSTANCE.serialize(e, wrapper);
+          StringValue.writeString(e.primaryId(), stream);
+          StringValue.writeString(e.model, wrapper);
+          out.clear();
+          StringValue.writeString(e.model, out);
+        }
+      }
+    }
+  }
+
+  @Benchmark
+  public int serializeMix(Serialization s) throws IOException {
+    Event e = s.events[s.next];
+    s.next = (s.next + 1) & (s.events.length - 1);
+    s.out.clear();
+    EventSerializer.INSTANCE.serialize(e, s.out);
+    return s.out.length();
   }
 }
