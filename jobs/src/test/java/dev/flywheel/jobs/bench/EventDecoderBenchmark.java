@@ -35,15 +35,22 @@ import org.openjdk.jmh.annotations.Warmup;
  * pays to hand the event to the next task; {@code serializeMix} serializes already decoded ones,
  * with {@code megamorphic=true} after Flink's string encoding and the event serializer have written
  * to other output classes too, as in a job (checkpoint streams, other serializers). Run from the
- * repository root after {@code mvn -pl jobs -am test-compile}:
+ * repository root (docs/bench/decode.md has the figures):
  *
  * <pre>
- * java -cp "jobs/target/test-classes:jobs/target/classes:$(cat cp.txt)" org.openjdk.jmh.Main \
- *     EventDecoderBenchmark -prof gc
+ * mvn -B -q -pl jobs -am test-compile dependency:build-classpath \
+ *     -Dmdep.includeScope=test -Dmdep.outputFile=cp.txt
+ * java -cp "jobs/target/test-classes:jobs/target/classes:$(cat jobs/cp.txt)" org.openjdk.jmh.Main \
+ *     EventDecoderBenchmark -f 1 -wi 3 -i 5 -prof gc
  * </pre>
  *
- * where {@code cp.txt} comes from {@code mvn -pl jobs dependency:build-classpath
- * -Dmdep.includeScope=test -Dmdep.outputFile=cp.txt}.
+ * ({@code -am} so that {@code model-core} resolves to its build output; each module writes its own
+ * {@code cp.txt}, the one in {@code jobs/} is the one to use.)
+ *
+ * <p>On a shared machine, JMH's wall-clock figures move with the other work; {@link #main} (same
+ * class path, {@code dev.flywheel.jobs.bench.EventDecoderBenchmark} instead of {@code
+ * org.openjdk.jmh.Main}) measures the thread's CPU time per call of the decoding cases instead,
+ * which a descheduled thread does not inflate.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -270,5 +277,66 @@ public class EventDecoderBenchmark {
     s.out.clear();
     EventSerializer.INSTANCE.serialize(e, s.out);
     return s.out.length();
+  }
+
+  /**
+   * CPU time per call of the decoding cases: per case 3 s of warm-up, then 7 rounds of 1 s, each
+   * round's thread CPU time divided by its calls; prints the median and the range in ns per call.
+   */
+  public static void main(String[] args) throws IOException {
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    EventDecoderBenchmark b = new EventDecoderBenchmark();
+    b.setUp();
+    java.util.Map<String, java.util.function.Supplier<Object>> cases =
+        new java.util.LinkedHashMap<>();
+    cases.put("syntheticMix", b::syntheticMix);
+    cases.put("syntheticRequest", b::syntheticRequest);
+    cases.put("syntheticImpression", b::syntheticImpression);
+    cases.put("syntheticClick", b::syntheticClick);
+    cases.put(
+        "syntheticMixSerialized",
+        () -> {
+          try {
+            return b.syntheticMixSerialized();
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+    cases.put("impression", b::impression);
+    cases.put("request20Candidates", b::request20Candidates);
+    Object sink = null;
+    for (var c : cases.entrySet()) {
+      long warmUntil = System.nanoTime() + 3_000_000_000L;
+      while (System.nanoTime() < warmUntil) {
+        for (int i = 0; i < 1_000; i++) {
+          sink = c.getValue().get();
+        }
+      }
+      double[] nsPerCall = new double[7];
+      for (int r = 0; r < nsPerCall.length; r++) {
+        long calls = 0;
+        long cpu0 = threads.getCurrentThreadCpuTime();
+        long until = System.nanoTime() + 1_000_000_000L;
+        while (System.nanoTime() < until) {
+          for (int i = 0; i < 1_000; i++) {
+            sink = c.getValue().get();
+          }
+          calls += 1_000;
+        }
+        nsPerCall[r] = (threads.getCurrentThreadCpuTime() - cpu0) / (double) calls;
+      }
+      java.util.Arrays.sort(nsPerCall);
+      System.out.printf(
+          java.util.Locale.ROOT,
+          "%-24s %8.1f ns CPU/call  [%.1f-%.1f]%n",
+          c.getKey(),
+          nsPerCall[3],
+          nsPerCall[0],
+          nsPerCall[6]);
+    }
+    if (sink == null) {
+      System.out.println("no result");
+    }
   }
 }
