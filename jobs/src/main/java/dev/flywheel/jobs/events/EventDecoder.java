@@ -703,6 +703,11 @@ public final class EventDecoder {
   private int end;
   private int strFrom;
   private int strTo;
+  // whether the last string is its bytes [strFrom, strTo) (ASCII, no escape), else chars[0,
+  // charCount)
+  private boolean strPlain;
+  private char[] chars = new char[64];
+  private int charCount;
   private boolean numIsInteger;
   private long numInteger;
   private double numDouble;
@@ -721,6 +726,9 @@ public final class EventDecoder {
     do {
       skipWhitespace();
       scanName();
+      if (!strPlain) {
+        throw GIVE_UP; // an escaped name may be a known one
+      }
       int nameFrom = strFrom;
       int nameTo = strTo;
       skipWhitespace();
@@ -866,6 +874,9 @@ public final class EventDecoder {
   }
 
   private EventType scanType() throws GiveUp {
+    if (!strPlain) {
+      throw GIVE_UP;
+    }
     int len = strTo - strFrom;
     for (EventType t : TYPES) {
       byte[] n = TYPE_NAMES[t.ordinal()];
@@ -879,16 +890,26 @@ public final class EventDecoder {
   /** An id string (1 to MAX_ID_LENGTH chars). */
   private String scanId() throws GiveUp {
     scanString();
-    int len = strTo - strFrom;
+    int len = strPlain ? strTo - strFrom : charCount;
     if (len == 0 || len > MAX_ID_LENGTH) {
       throw GIVE_UP;
     }
     // printable ASCII: one byte per char, Latin-1 decoding is a copy
-    return new String(in, strFrom, len, StandardCharsets.ISO_8859_1);
+    return strPlain
+        ? new String(in, strFrom, len, StandardCharsets.ISO_8859_1)
+        : new String(chars, 0, len);
   }
 
   private String scanModel() throws GiveUp {
     scanString();
+    if (!strPlain) {
+      String id = new String(chars, 0, charCount);
+      if (charCount == 0 || charCount > MAX_ID_LENGTH) {
+        throw GIVE_UP;
+      }
+      lastModel = id.equals(lastModel) ? lastModel : id;
+      return lastModel;
+    }
     int len = strTo - strFrom;
     if (len == 0 || len > MAX_ID_LENGTH) {
       throw GIVE_UP;
@@ -923,15 +944,19 @@ public final class EventDecoder {
     do {
       skipWhitespace();
       scanName();
-      int len = strTo - strFrom;
+      int len = strPlain ? strTo - strFrom : charCount;
       if (len == 0) {
         throw GIVE_UP;
       }
       if (len > name.length) {
         name = new char[Math.max(len, name.length * 2)];
       }
-      for (int i = 0; i < len; i++) {
-        name[i] = (char) in[strFrom + i];
+      if (strPlain) {
+        for (int i = 0; i < len; i++) {
+          name[i] = (char) in[strFrom + i];
+        }
+      } else {
+        System.arraycopy(chars, 0, name, 0, len);
       }
       nameLength = len;
       skipWhitespace();
@@ -943,14 +968,19 @@ public final class EventDecoder {
       byte c = in[pos];
       if (c == '"') {
         scanString();
-        int n = strTo - strFrom;
-        if (n > text.length) {
-          text = new char[Math.max(n, text.length * 2)];
+        if (strPlain) {
+          int n = strTo - strFrom;
+          if (n > text.length) {
+            text = new char[Math.max(n, text.length * 2)];
+          }
+          for (int i = 0; i < n; i++) {
+            text[i] = (char) in[strFrom + i];
+          }
+          addFeature(out, hasher.categoricalKey(name, 0, nameLength, text, 0, n), 1.0, false);
+        } else {
+          addFeature(
+              out, hasher.categoricalKey(name, 0, nameLength, chars, 0, charCount), 1.0, false);
         }
-        for (int i = 0; i < n; i++) {
-          text[i] = (char) in[strFrom + i];
-        }
-        addFeature(out, hasher.categoricalKey(name, 0, nameLength, text, 0, n), 1.0, false);
       } else if (c == 't') {
         literal(TRUE);
         addFeature(out, hasher.categoricalKey(name, 0, nameLength, TRUE, 0, 4), 1.0, false);
@@ -985,6 +1015,9 @@ public final class EventDecoder {
       do {
         skipWhitespace();
         scanName();
+        if (!strPlain) {
+          throw GIVE_UP; // an escaped name may be a known one
+        }
         int nameFrom = strFrom;
         int nameLen = strTo - strFrom;
         skipWhitespace();
@@ -1043,8 +1076,12 @@ public final class EventDecoder {
   }
 
   /**
-   * A string of printable ASCII without escapes at {@code pos}: sets {@code [strFrom, strTo)} to
-   * its content and moves past the closing quote.
+   * A string at {@code pos}; moves past its closing quote and sets {@code [strFrom, strTo)} to the
+   * bytes between the quotes. Printable ASCII without escapes is {@code strPlain}: those bytes are
+   * the chars. Otherwise the chars are decoded into {@code chars[0, charCount)}: well-formed UTF-8
+   * (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF) and the escapes {@code \" \\ \/
+   * \b \f \n \r \t \}{@code uXXXX} except surrogates; gives up on anything else (a control char,
+   * malformed UTF-8, another escape, an escaped surrogate), which Jackson then judges.
    */
   private void scanString() throws GiveUp {
     byte[] b = in;
@@ -1059,15 +1096,119 @@ public final class EventDecoder {
       if (c == '"') {
         strFrom = from;
         strTo = p;
+        strPlain = true;
         pos = p + 1;
         return;
       }
       if (c < 0x20 || c == '\\') { // negative: a byte >= 0x80
-        throw GIVE_UP;
+        scanDecoded(from, p);
+        return;
       }
       p++;
     }
     throw GIVE_UP;
+  }
+
+  /** The rest of {@link #scanString} from {@code p}, where a non-ASCII byte or an escape is. */
+  private void scanDecoded(int from, int p) throws GiveUp {
+    byte[] b = in;
+    int to = end;
+    int n = 0;
+    if (chars.length < to - from) {
+      chars = new char[Math.max(to - from, chars.length * 2)]; // never more chars than bytes
+    }
+    char[] out = chars;
+    for (int i = from; i < p; i++) {
+      out[n++] = (char) b[i];
+    }
+    while (p < to) {
+      int c = b[p];
+      if (c == '"') {
+        strFrom = from;
+        strTo = p;
+        strPlain = false;
+        charCount = n;
+        pos = p + 1;
+        return;
+      }
+      if (c >= 0x20 && c != '\\') {
+        out[n++] = (char) c;
+        p++;
+      } else if (c == '\\') {
+        if (p + 1 >= to) {
+          throw GIVE_UP;
+        }
+        switch (b[p + 1]) {
+          case '"' -> out[n++] = '"';
+          case '\\' -> out[n++] = '\\';
+          case '/' -> out[n++] = '/';
+          case 'b' -> out[n++] = '\b';
+          case 'f' -> out[n++] = '\f';
+          case 'n' -> out[n++] = '\n';
+          case 'r' -> out[n++] = '\r';
+          case 't' -> out[n++] = '\t';
+          case 'u' -> {
+            if (p + 6 > to) {
+              throw GIVE_UP;
+            }
+            int v = 0;
+            for (int k = p + 2; k < p + 6; k++) {
+              int h = Character.digit(b[k], 16);
+              if (h < 0 || b[k] < 0) {
+                throw GIVE_UP;
+              }
+              v = (v << 4) | h;
+            }
+            if (v >= 0xD800 && v <= 0xDFFF) {
+              throw GIVE_UP; // pairing rules: left to Jackson
+            }
+            out[n++] = (char) v;
+            p += 4;
+          }
+          default -> throw GIVE_UP;
+        }
+        p += 2;
+      } else if (c >= 0) {
+        throw GIVE_UP; // a control char
+      } else {
+        int lead = c & 0xFF;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+          int b1 = continuation(p + 1, 0x80, 0xBF);
+          out[n++] = (char) (((lead & 0x1F) << 6) | b1);
+          p += 2;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+          int b1 =
+              continuation(
+                  p + 1, lead == 0xE0 ? 0xA0 : 0x80, lead == 0xED ? 0x9F : 0xBF); // no surrogates
+          int b2 = continuation(p + 2, 0x80, 0xBF);
+          out[n++] = (char) (((lead & 0x0F) << 12) | (b1 << 6) | b2);
+          p += 3;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+          int b1 = continuation(p + 1, lead == 0xF0 ? 0x90 : 0x80, lead == 0xF4 ? 0x8F : 0xBF);
+          int b2 = continuation(p + 2, 0x80, 0xBF);
+          int b3 = continuation(p + 3, 0x80, 0xBF);
+          int codePoint = ((lead & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
+          out[n++] = Character.highSurrogate(codePoint);
+          out[n++] = Character.lowSurrogate(codePoint);
+          p += 4;
+        } else {
+          throw GIVE_UP; // not a lead byte, or an overlong or out-of-range one
+        }
+      }
+    }
+    throw GIVE_UP;
+  }
+
+  /** The low 6 bits of the continuation byte at {@code i}, which must be in {@code [min, max]}. */
+  private int continuation(int i, int min, int max) throws GiveUp {
+    if (i >= end) {
+      throw GIVE_UP;
+    }
+    int v = in[i] & 0xFF;
+    if (v < min || v > max) {
+      throw GIVE_UP;
+    }
+    return v & 0x3F;
   }
 
   /**

@@ -29,12 +29,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * Decoding throughput of typical events (an impression of ~200 bytes with 8 features, a request
  * with 20 candidates), and of the end-to-end bench's synthetic events ({@code synthetic*}: shaped
  * like {@code deploy}'s {@code SyntheticEvents}: a request with 3 candidates, impressions with
- * every feature, clicks; ~230 bytes; {@code syntheticMix} cycles through 1,024 of them, 29 %
- * requests, 58 % impressions, 13 % clicks, with distinct ids). {@code syntheticMixSerialized} adds
- * {@link EventSerializer#serialize} of each decoded event into a reused buffer, what the pipeline
- * pays to hand the event to the next task; {@code serializeMix} serializes already decoded ones,
- * with {@code megamorphic=true} after Flink's string encoding and the event serializer have written
- * to other output classes too, as in a job (checkpoint streams, other serializers). Run from the
+ * every feature, clicks; ~230 bytes; {@code syntheticImpressionUnicode} ends in a non-ASCII char,
+ * the decoder's worst case; {@code syntheticMix} cycles through 1,024 of them, 29 % requests, 58 %
+ * impressions, 13 % clicks, with distinct ids). {@code syntheticMixSerialized} adds {@link
+ * EventSerializer#serialize} of each decoded event into a reused buffer, what the pipeline pays to
+ * hand the event to the next task; {@code serializeMix} serializes already decoded ones, with
+ * {@code megamorphic=true} after Flink's string encoding and the event serializer have written to
+ * other output classes too, as in a job (checkpoint streams, other serializers). Run from the
  * repository root (docs/bench/decode.md has the figures):
  *
  * <pre>
@@ -65,6 +66,7 @@ public class EventDecoderBenchmark {
   private byte[] synthRequest;
   private byte[] synthImpression;
   private byte[] synthClick;
+  private byte[] synthImpressionUnicode;
   private byte[][] mix;
   private int next;
   private final DataOutputSerializer out = new DataOutputSerializer(1024);
@@ -105,6 +107,14 @@ public class EventDecoderBenchmark {
     synthRequest = syntheticRequest(random, 1_732_700_000_000L, 123_456);
     synthImpression = syntheticImpression(random, 1_732_700_000_001L, 123_456, 0);
     synthClick = syntheticClick(1_732_700_000_002L, 123_440, 1);
+    // the scanner's worst case: a non-ASCII char at the very end makes it give up to Jackson
+    synthImpressionUnicode =
+        new String(synthImpression, StandardCharsets.UTF_8)
+            .replace("\"}}", "\u00e9\"}}")
+            .getBytes(StandardCharsets.UTF_8);
+    if (decoder.decode(synthImpressionUnicode) == null) {
+      throw new IllegalStateException("benchmark event does not decode: " + decoder.failure());
+    }
     mix = new byte[1024][];
     long ts = 1_732_700_000_000L;
     int requests = 0;
@@ -215,6 +225,11 @@ public class EventDecoderBenchmark {
   }
 
   @Benchmark
+  public Event syntheticImpressionUnicode() {
+    return decoder.decode(synthImpressionUnicode);
+  }
+
+  @Benchmark
   public Event syntheticClick() {
     return decoder.decode(synthClick);
   }
@@ -294,6 +309,7 @@ public class EventDecoderBenchmark {
     cases.put("syntheticRequest", b::syntheticRequest);
     cases.put("syntheticImpression", b::syntheticImpression);
     cases.put("syntheticClick", b::syntheticClick);
+    cases.put("syntheticImpressionUnicode", b::syntheticImpressionUnicode);
     cases.put(
         "syntheticMixSerialized",
         () -> {
@@ -329,7 +345,7 @@ public class EventDecoderBenchmark {
       java.util.Arrays.sort(nsPerCall);
       System.out.printf(
           java.util.Locale.ROOT,
-          "%-24s %8.1f ns CPU/call  [%.1f-%.1f]%n",
+          "%-28s %8.1f ns CPU/call  [%.1f-%.1f]%n",
           c.getKey(),
           nsPerCall[3],
           nsPerCall[0],

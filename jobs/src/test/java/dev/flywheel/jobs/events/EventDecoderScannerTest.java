@@ -57,7 +57,16 @@ class EventDecoderScannerTest {
           // unknown scalar fields are skipped, at the top and in a candidate
           Events.CLICK.replace(
               "\"value\"", "\"src\":\"app\",\"n\":-5e3,\"ok\":true,\"z\":null,\"value\""),
-          Events.REQUEST.replace("{\"itemId\":\"i-3\"}", "{\"itemId\":\"i-3\",\"rank\":false}"));
+          Events.REQUEST.replace("{\"itemId\":\"i-3\"}", "{\"itemId\":\"i-3\",\"rank\":false}"),
+          // UTF-8 of 2, 3 and 4 bytes and escapes, in ids, the model and feature names and values
+          Events.IMPRESSION
+              .replace("imp-1", "imp-\u00e9\u65e5\ud83d\ude00")
+              .replace("\"ctr\"", "\"m\u00fcnchen\"")
+              .replace("\"cn\"", "\"\u4e2d\u56fd\"")
+              .replace("\"device\"", "\"d\u00e9vice\"")
+              .replace("\"item\":\"i-1\"", "\"item\":\"i\\\"1\\\\/\\/\\n\\u00e9\\uFFFF\\u0041\""),
+          Events.EXAMPLE.replace("\"day\"", "\"d\\u0061y\""),
+          SYNTHETIC_CLICK.replace("m123456-0", "m\\u0031\\t\u00ff\u0800\uffff\udbff\udfff"));
 
   /** Decodes {@code input} with and without the scanner and asserts the same outcome. */
   private static void assertSameOutcome(EventDecoder scanning, EventDecoder jackson, byte[] input) {
@@ -89,9 +98,11 @@ class EventDecoderScannerTest {
     EventDecoder jackson = new EventDecoder(BINARY, false);
     List<String> uncommon =
         List.of(
-            // an escape, a non-ASCII char, a null, a nested unknown field, NaN, a long decimal
-            Events.CLICK.replace("imp-1", "imp\\u002d1"),
-            Events.CLICK.replace("imp-1", "imp-\u00e9"),
+            // an escaped name or type, an escaped surrogate pair, a null, a nested unknown field,
+            // a long decimal, a byte order mark
+            Events.CLICK.replace("\"impressionId\"", "\"impression\\u0049d\""),
+            Events.CLICK.replace("\"click\"", "\"\\u0063lick\""),
+            Events.CLICK.replace("imp-1", "imp-\\ud83d\\ude00"),
             Events.CLICK.replace("\"value\":2.0", "\"value\":null"),
             Events.CLICK.replace("\"value\":2.0", "\"extra\":{\"a\":[1,2]}"),
             Events.EXAMPLE.replace("0.056", "0.05600000000000000000001"),
@@ -159,6 +170,60 @@ class EventDecoderScannerTest {
       assertThat(scanning.failure()).as("failure of %s", json).isNotNull();
     }
     assertThat(scanning.scanned()).isZero();
+  }
+
+  @Test
+  void malformedUtf8AndEscapesAreJacksonsToJudge() {
+    EventDecoder scanning = new EventDecoder(BINARY);
+    EventDecoder jackson = new EventDecoder(BINARY, false);
+    byte[] click = bytes(SYNTHETIC_CLICK);
+    int at = SYNTHETIC_CLICK.indexOf("m123456") + 1;
+    int[][] sequences = {
+      {0x80},
+      {0xBF},
+      {0xC0, 0x80},
+      {0xC1, 0xBF},
+      {0xC3},
+      {0xC3, 0x41},
+      {0xE0, 0x80, 0x80},
+      {0xE0, 0x9F, 0xBF},
+      {0xED, 0xA0, 0x80},
+      {0xED, 0xBF, 0xBF},
+      {0xE2, 0x82},
+      {0xF0, 0x80, 0x80, 0x80},
+      {0xF0, 0x8F, 0xBF, 0xBF},
+      {0xF4, 0x90, 0x80, 0x80},
+      {0xF5, 0x80, 0x80, 0x80},
+      {0xF8, 0x88, 0x80, 0x80, 0x80},
+      {0xFF},
+      {0x01},
+      {0x1F},
+      {0x7F},
+      {0xC2, 0x80},
+      {0xEF, 0xBF, 0xBF},
+      {0xF4, 0x8F, 0xBF, 0xBF}
+    };
+    for (int[] sequence : sequences) {
+      byte[] m = new byte[click.length + sequence.length];
+      System.arraycopy(click, 0, m, 0, at);
+      for (int k = 0; k < sequence.length; k++) {
+        m[at + k] = (byte) sequence[k];
+      }
+      System.arraycopy(click, at, m, at + sequence.length, click.length - at);
+      assertSameOutcome(scanning, jackson, m);
+    }
+    for (String escape : List.of("\\x41", "\\u12-", "\\u12G4", "\\U0041", "\\a", "\\", "\\'")) {
+      assertSameOutcome(
+          scanning, jackson, bytes(SYNTHETIC_CLICK.replace("m123456", "m" + escape + "123456")));
+      assertThat(jackson.failure()).as(escape).isNotNull();
+    }
+    // lone escaped surrogates: Jackson takes them as they are, the scanner leaves them to it
+    for (String escape : List.of("\\ud800", "\\udc00x", "\\udbff\\u0041")) {
+      assertSameOutcome(
+          scanning, jackson, bytes(SYNTHETIC_CLICK.replace("m123456", "m" + escape + "123456")));
+    }
+    // the last four sequences are well-formed: the scanner decodes them itself
+    assertThat(scanning.scanned()).isEqualTo(4);
   }
 
   @Test
@@ -306,7 +371,7 @@ class EventDecoderScannerTest {
       assertThat(scanning.decode(bytes(SYNTHETIC_IMPRESSION))).isEqualTo(impression);
     }
     // a decoded, then a valid record the scanner leaves to Jackson, then a decoded one
-    String escaped = SYNTHETIC_REQUEST.replace("\"i3\",\"features\"", "\"i\\u0033\",\"features\"");
+    String escaped = SYNTHETIC_REQUEST.replace("{\"itemId\":\"i3\"", "{\"\\u0069temId\":\"i3\"");
     assertThat(scanning.decode(bytes(escaped))).isEqualTo(request);
     assertThat(scanning.decode(bytes(SYNTHETIC_IMPRESSION))).isEqualTo(impression);
     assertThat(scanning.scanned()).isEqualTo(2 * brokenHalfWay.size() + 1);
