@@ -44,14 +44,14 @@ import java.util.List;
  * count towards {@code maxFeatures}.
  *
  * <p>Two paths, one behaviour. A record is first read by a hand-written scanner of the common
- * shape: printable ASCII strings without escapes, plain numbers, no {@code null}s, no nested
- * unknown fields. It accepts only records that are valid JSON and valid events; on anything else (a
- * syntax error, an escape, a byte outside printable ASCII in a string, {@code NaN}, a long number,
- * a null, a nested unknown field, any contract violation) it gives up and the record is decoded
- * again from scratch by the Jackson path, which alone decides what is wrong with a record. So a
- * rejected record gets exactly the reason and detail the Jackson path gives, and an accepted one
- * the same event (the scanner computes numbers the way Jackson does: integers exactly, decimals
- * correctly rounded).
+ * shape: strings of well-formed UTF-8 with the usual escapes, plain numbers, no {@code null}s, no
+ * nested unknown fields, unescaped field names. It accepts only records that are valid JSON and
+ * valid events; on anything else (a syntax error, malformed UTF-8, an escaped surrogate or field
+ * name, {@code NaN}, a long number, a null, a nested unknown field, any contract violation) it
+ * gives up and the record is decoded again from scratch by the Jackson path, which alone decides
+ * what is wrong with a record. So a rejected record gets exactly the reason and detail the Jackson
+ * path gives, and an accepted one the same event (the scanner computes numbers the way Jackson
+ * does: integers exactly, decimals correctly rounded).
  *
  * <p>Allocation: the decoder reuses its feature buffers and name buffers; per event it allocates
  * the event, its right-sized feature arrays and its id strings (the model id string is reused while

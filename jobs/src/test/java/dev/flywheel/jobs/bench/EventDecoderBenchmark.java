@@ -29,14 +29,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * Decoding throughput of typical events (an impression of ~200 bytes with 8 features, a request
  * with 20 candidates), and of the end-to-end bench's synthetic events ({@code synthetic*}: shaped
  * like {@code deploy}'s {@code SyntheticEvents}: a request with 3 candidates, impressions with
- * every feature, clicks; ~230 bytes; {@code syntheticImpressionUnicode} ends in a non-ASCII char,
- * the decoder's worst case; {@code syntheticMix} cycles through 1,024 of them, 29 % requests, 58 %
- * impressions, 13 % clicks, with distinct ids). {@code syntheticMixSerialized} adds {@link
- * EventSerializer#serialize} of each decoded event into a reused buffer, what the pipeline pays to
- * hand the event to the next task; {@code serializeMix} serializes already decoded ones, with
- * {@code megamorphic=true} after Flink's string encoding and the event serializer have written to
- * other output classes too, as in a job (checkpoint streams, other serializers). Run from the
- * repository root (docs/bench/decode.md has the figures):
+ * every feature, clicks; ~230 bytes; {@code syntheticImpressionUnicode} has non-ASCII chars, {@code
+ * syntheticImpressionNull} ends in a null feature value, the decoder's worst case: its scanner
+ * gives up at the last byte and Jackson decodes the record again; {@code syntheticMix} cycles
+ * through 1,024 of them, 29 % requests, 58 % impressions, 13 % clicks, with distinct ids). {@code
+ * syntheticMixSerialized} adds {@link EventSerializer#serialize} of each decoded event into a
+ * reused buffer, what the pipeline pays to hand the event to the next task; {@code serializeMix}
+ * serializes already decoded ones, with {@code megamorphic=true} after Flink's string encoding and
+ * the event serializer have written to other output classes too, as in a job (checkpoint streams,
+ * other serializers). Run from the repository root (docs/bench/decode.md has the figures):
  *
  * <pre>
  * mvn -B -q -pl jobs -am test-compile dependency:build-classpath \
@@ -67,6 +68,7 @@ public class EventDecoderBenchmark {
   private byte[] synthImpression;
   private byte[] synthClick;
   private byte[] synthImpressionUnicode;
+  private byte[] synthImpressionNull;
   private byte[][] mix;
   private int next;
   private final DataOutputSerializer out = new DataOutputSerializer(1024);
@@ -107,12 +109,18 @@ public class EventDecoderBenchmark {
     synthRequest = syntheticRequest(random, 1_732_700_000_000L, 123_456);
     synthImpression = syntheticImpression(random, 1_732_700_000_001L, 123_456, 0);
     synthClick = syntheticClick(1_732_700_000_002L, 123_440, 1);
-    // the scanner's worst case: a non-ASCII char at the very end makes it give up to Jackson
+    // non-ASCII chars, which the scanner decodes
     synthImpressionUnicode =
         new String(synthImpression, StandardCharsets.UTF_8)
-            .replace("\"}}", "\u00e9\"}}")
+            .replace("\"country\":\"c", "\"country\":\"\u4e2d\u00e9c")
             .getBytes(StandardCharsets.UTF_8);
-    if (decoder.decode(synthImpressionUnicode) == null) {
+    // the scanner's worst case: a null feature value at the very end makes it give up to Jackson
+    synthImpressionNull =
+        new String(synthImpression, StandardCharsets.UTF_8)
+            .replace("\"}}", "\",\"extra\":null}}")
+            .getBytes(StandardCharsets.UTF_8);
+    if (decoder.decode(synthImpressionUnicode) == null
+        || decoder.decode(synthImpressionNull) == null) {
       throw new IllegalStateException("benchmark event does not decode: " + decoder.failure());
     }
     mix = new byte[1024][];
@@ -230,6 +238,11 @@ public class EventDecoderBenchmark {
   }
 
   @Benchmark
+  public Event syntheticImpressionNull() {
+    return decoder.decode(synthImpressionNull);
+  }
+
+  @Benchmark
   public Event syntheticClick() {
     return decoder.decode(synthClick);
   }
@@ -310,6 +323,7 @@ public class EventDecoderBenchmark {
     cases.put("syntheticImpression", b::syntheticImpression);
     cases.put("syntheticClick", b::syntheticClick);
     cases.put("syntheticImpressionUnicode", b::syntheticImpressionUnicode);
+    cases.put("syntheticImpressionNull", b::syntheticImpressionNull);
     cases.put(
         "syntheticMixSerialized",
         () -> {
