@@ -44,14 +44,14 @@ import java.util.List;
  * count towards {@code maxFeatures}.
  *
  * <p>Two paths, one behaviour. A record is first read by a hand-written scanner of the common
- * shape: strings of well-formed UTF-8 with the usual escapes, plain numbers, no {@code null}s, no
- * nested unknown fields, unescaped field names. It accepts only records that are valid JSON and
- * valid events; on anything else (a syntax error, malformed UTF-8, an escaped surrogate or field
- * name, {@code NaN}, a long number, a null, a nested unknown field, any contract violation) it
- * gives up and the record is decoded again from scratch by the Jackson path, which alone decides
- * what is wrong with a record. So a rejected record gets exactly the reason and detail the Jackson
- * path gives, and an accepted one the same event (the scanner computes numbers the way Jackson
- * does: integers exactly, decimals correctly rounded).
+ * shape: strings of well-formed UTF-8 with the usual escapes, plain numbers, no nested unknown
+ * fields, unescaped field names. It accepts only records that are valid JSON and valid events; on
+ * anything else (a syntax error, malformed UTF-8, an escaped surrogate or field name, {@code NaN},
+ * a long number, a nested unknown field, any contract violation) it gives up and the record is
+ * decoded again from scratch by the Jackson path, which alone decides what is wrong with a record.
+ * So a rejected record gets exactly the reason and detail the Jackson path gives, and an accepted
+ * one the same event (the scanner computes numbers the way Jackson does: integers exactly, decimals
+ * correctly rounded).
  *
  * <p>Allocation: the decoder reuses its feature buffers and name buffers; per event it allocates
  * the event, its right-sized feature arrays and its id strings (the model id string is reused while
@@ -768,7 +768,7 @@ public final class EventDecoder {
         }
         if (is(b, nameFrom, N_ID)) {
           scanMark(F_ID);
-          id = scanId();
+          id = scanNull() ? null : scanId(); // null: as if absent
           return;
         }
       }
@@ -780,45 +780,47 @@ public final class EventDecoder {
           return;
         }
         if (is(b, nameFrom, N_USER)) {
-          scanMark(F_USER);
-          scanFeatures(shared);
+          scanSharedFeatures(F_USER);
           return;
         }
       }
       case 5 -> {
         if (is(b, nameFrom, N_MODEL)) {
           scanMark(F_MODEL);
-          model = scanModel();
+          model = scanNull() ? null : scanModel();
           return;
         }
         if (is(b, nameFrom, N_LABEL)) {
           scanMark(F_LABEL);
-          label = scanDouble();
+          label = scanNull() ? Double.NaN : scanDouble();
           return;
         }
         if (is(b, nameFrom, N_VALUE)) {
           scanMark(F_VALUE);
-          value = scanDouble();
+          value = scanNull() ? Double.NaN : scanDouble();
           return;
         }
       }
       case 6 -> {
         if (is(b, nameFrom, N_ITEM_ID)) {
           scanMark(F_ITEM_ID);
-          itemId = scanId();
+          itemId = scanNull() ? null : scanId(); // null: as if absent
           return;
         }
       }
       case 7 -> {
         if (is(b, nameFrom, N_CONTEXT)) {
-          scanMark(F_CONTEXT);
-          scanFeatures(shared);
+          scanSharedFeatures(F_CONTEXT);
           return;
         }
       }
       case 8 -> {
         if (is(b, nameFrom, N_POSITION)) {
           scanMark(F_POSITION);
+          if (scanNull()) {
+            position = Event.NO_POSITION;
+            return;
+          }
           scanNumber();
           if (!numIsInteger || numInteger < 0 || numInteger > Integer.MAX_VALUE) {
             throw GIVE_UP;
@@ -827,23 +829,22 @@ public final class EventDecoder {
           return;
         }
         if (is(b, nameFrom, N_FEATURES)) {
-          scanMark(F_FEATURES);
-          scanFeatures(shared);
+          scanSharedFeatures(F_FEATURES);
           return;
         }
       }
       case 9 -> {
         if (is(b, nameFrom, N_REQUEST_ID)) {
           scanMark(F_REQUEST_ID);
-          requestId = scanId();
+          requestId = scanNull() ? null : scanId(); // null: as if absent
           return;
         }
       }
       case 10 -> {
         if (is(b, nameFrom, N_PROPENSITY)) {
           scanMark(F_PROPENSITY);
-          propensity = scanDouble();
-          if (!(propensity > 0 && propensity <= 1)) {
+          propensity = scanNull() ? Double.NaN : scanDouble();
+          if (!Double.isNaN(propensity) && !(propensity > 0 && propensity <= 1)) {
             throw GIVE_UP;
           }
           return;
@@ -857,13 +858,32 @@ public final class EventDecoder {
       case 12 -> {
         if (is(b, nameFrom, N_IMPRESSION_ID)) {
           scanMark(F_IMPRESSION_ID);
-          impressionId = scanId();
+          impressionId = scanNull() ? null : scanId(); // null: as if absent
           return;
         }
       }
       default -> {}
     }
     scanScalar(); // an unknown field
+  }
+
+  /** A feature object of the shared scope, or null: as if absent (a second one is no duplicate). */
+  private void scanSharedFeatures(int bit) throws GiveUp {
+    scanMark(bit);
+    if (scanNull()) {
+      seen &= ~bit;
+    } else {
+      scanFeatures(shared);
+    }
+  }
+
+  /** Whether a {@code null} is at {@code pos}; moves past it if so. */
+  private boolean scanNull() throws GiveUp {
+    if (pos < end && in[pos] == 'n') {
+      literal(NULL);
+      return true;
+    }
+    return false;
   }
 
   private void scanMark(int bit) throws GiveUp {
@@ -984,6 +1004,8 @@ public final class EventDecoder {
       } else if (c == 't') {
         literal(TRUE);
         addFeature(out, hasher.categoricalKey(name, 0, nameLength, TRUE, 0, 4), 1.0, false);
+      } else if (c == 'n') {
+        literal(NULL); // a null value: as if the feature were absent
       } else if (c == 'f') {
         literal(FALSE);
         addFeature(out, hasher.categoricalKey(name, 0, nameLength, FALSE, 0, 5), 1.0, false);
@@ -1027,13 +1049,15 @@ public final class EventDecoder {
           if (item != null) {
             throw GIVE_UP;
           }
-          item = scanId();
+          item = scanNull() ? null : scanId(); // as Jackson: a null item id is absent
         } else if (nameLen == 8 && is(in, nameFrom, N_FEATURES)) {
           if (features) {
             throw GIVE_UP;
           }
           features = true;
-          scanFeatures(candidates);
+          if (!scanNull()) {
+            scanFeatures(candidates);
+          }
         } else {
           scanScalar();
         }

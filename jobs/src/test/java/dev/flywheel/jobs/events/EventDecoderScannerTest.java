@@ -66,6 +66,15 @@ class EventDecoderScannerTest {
               .replace("\"device\"", "\"d\u00e9vice\"")
               .replace("\"item\":\"i-1\"", "\"item\":\"i\\\"1\\\\/\\/\\n\\u00e9\\uFFFF\\u0041\""),
           Events.EXAMPLE.replace("\"day\"", "\"d\\u0061y\""),
+          // nulls: as if absent
+          Events.CLICK.replace("\"value\":2.0", "\"value\":null,\"requestId\":null"),
+          Events.EXAMPLE.replace("\"day\":\"2\"", "\"day\":null"),
+          Events.REQUEST.replace("{\"itemId\":\"i-3\"}", "{\"itemId\":\"i-3\",\"features\":null}"),
+          Events.REQUEST.replace("{\"itemId\":\"i-3\"}", "{\"itemId\":null,\"itemId\":\"i-3\"}"),
+          Events.REQUEST.replace("\"user\":{", "\"user\":null,\"user\":{"),
+          Events.IMPRESSION
+              .replace("\"model\":\"ctr\"", "\"model\":null")
+              .replace("\"propensity\":0.5", "\"propensity\":null"),
           SYNTHETIC_CLICK.replace("m123456-0", "m\\u0031\\t\u00ff\u0800\uffff\udbff\udfff"));
 
   /** Decodes {@code input} with and without the scanner and asserts the same outcome. */
@@ -98,17 +107,13 @@ class EventDecoderScannerTest {
     EventDecoder jackson = new EventDecoder(BINARY, false);
     List<String> uncommon =
         List.of(
-            // an escaped name or type, an escaped surrogate pair, a null, a nested unknown field,
-            // a long decimal, a byte order mark
+            // an escaped name or type, an escaped surrogate pair, a nested unknown field, a long
+            // decimal, a byte order mark
             Events.CLICK.replace("\"impressionId\"", "\"impression\\u0049d\""),
             Events.CLICK.replace("\"click\"", "\"\\u0063lick\""),
             Events.CLICK.replace("imp-1", "imp-\\ud83d\\ude00"),
-            Events.CLICK.replace("\"value\":2.0", "\"value\":null"),
             Events.CLICK.replace("\"value\":2.0", "\"extra\":{\"a\":[1,2]}"),
             Events.EXAMPLE.replace("0.056", "0.05600000000000000000001"),
-            Events.EXAMPLE.replace("\"day\":\"2\"", "\"day\":null"),
-            Events.REQUEST.replace(
-                "{\"itemId\":\"i-3\"}", "{\"itemId\":\"i-3\",\"features\":null}"),
             "\ufeff" + Events.CLICK);
     for (String json : uncommon) {
       assertSameOutcome(scanning, jackson, bytes(json));
@@ -164,7 +169,14 @@ class EventDecoderScannerTest {
             Events.REQUEST.replace(",\n   {\"itemId\":\"i-3\"}", ",4"),
             Events.EXAMPLE.replace("\"label\":1", "\"label\":0.5"),
             Events.EXAMPLE.replace("\"label\":1", "\"label\":1,\"label\":1"),
-            Events.EXAMPLE.replace("\"label\":1,", ""));
+            Events.EXAMPLE.replace("\"label\":1,", ""),
+            Events.EXAMPLE.replace("\"label\":1", "\"label\":null"),
+            Events.EXAMPLE.replace("\"id\":\"e-1\"", "\"id\":null"),
+            Events.IMPRESSION.replace("\"position\":0", "\"position\":null"),
+            Events.IMPRESSION.replace("\"propensity\":0.5", "\"propensity\":null,\"propensity\":1"),
+            Events.REQUEST.replace("\"user\":{", "\"candidates\":null,\"user\":{"),
+            Events.REQUEST.replace("{\"itemId\":\"i-3\"}", "{\"itemId\":null}"),
+            Events.REQUEST.replace("\"ctr\"", "null").replace("\"r-1\"", "null"));
     for (String json : bad) {
       assertSameOutcome(scanning, jackson, bytes(json));
       assertThat(scanning.failure()).as("failure of %s", json).isNotNull();
