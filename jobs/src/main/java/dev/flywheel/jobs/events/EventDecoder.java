@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import dev.flywheel.model.features.FeatureHasher;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,10 +43,20 @@ import java.util.List;
  * last value; a candidate's own feature wins over a shared one of the same name. Crosses do not
  * count towards {@code maxFeatures}.
  *
- * <p>Allocation: the decoder reuses its feature buffers and field-name buffer; per event it
- * allocates a Jackson parser (whose buffers Jackson recycles), the event, its right-sized feature
- * arrays and its id strings (the model id string is reused while it repeats); crosses reuse their
- * buffers too. Not thread-safe: one decoder per task.
+ * <p>Two paths, one behaviour. A record is first read by a hand-written scanner of the common
+ * shape: strings of well-formed UTF-8 with the usual escapes, plain numbers, no nested unknown
+ * fields, unescaped field names. It accepts only records that are valid JSON and valid events; on
+ * anything else (a syntax error, malformed UTF-8, an escaped surrogate or field name, {@code NaN},
+ * a long number, a nested unknown field, any contract violation) it gives up and the record is
+ * decoded again from scratch by the Jackson path, which alone decides what is wrong with a record.
+ * So a rejected record gets exactly the reason and detail the Jackson path gives, and an accepted
+ * one the same event (the scanner computes numbers the way Jackson does: integers exactly, decimals
+ * correctly rounded).
+ *
+ * <p>Allocation: the decoder reuses its feature buffers and name buffers; per event it allocates
+ * the event, its right-sized feature arrays and its id strings (the model id string is reused while
+ * it repeats), plus a Jackson parser when the scanner gives up; crosses reuse their buffers too.
+ * Not thread-safe: one decoder per task.
  */
 public final class EventDecoder {
   /** Longest id (request, impression, example, item, model) in chars. */
@@ -61,6 +72,7 @@ public final class EventDecoder {
 
   private static final char[] TRUE = "true".toCharArray();
   private static final char[] FALSE = "false".toCharArray();
+  private static final char[] NULL = "null".toCharArray();
   private static final EventType[] TYPES = EventType.values();
 
   private final DecoderConfig config;
@@ -76,6 +88,10 @@ public final class EventDecoder {
   private int candidateCount;
   private char[] name = new char[64];
   private int nameLength;
+  // the scanner's string value, as chars for the hasher
+  private char[] text = new char[64];
+  private final boolean scannerEnabled;
+  private long scanned;
 
   // feature crosses: the distinct feature names taking part, each cross as two indices into them
   private final char[][] crossNames;
@@ -125,7 +141,16 @@ public final class EventDecoder {
   private static final int F_CANDIDATES = 1 << 15;
 
   public EventDecoder(DecoderConfig config) {
+    this(config, true);
+  }
+
+  /**
+   * @param scannerEnabled false decodes every record with the Jackson path alone (tests compare the
+   *     two paths)
+   */
+  EventDecoder(DecoderConfig config, boolean scannerEnabled) {
     this.config = config;
+    this.scannerEnabled = scannerEnabled;
     this.hasher = new FeatureHasher(config.hashBits(), config.seed());
     List<String> names = new ArrayList<>();
     int crossCount = config.crosses().size();
@@ -184,6 +209,20 @@ public final class EventDecoder {
             "record of " + length + " bytes exceeds the limit of " + config.maxRecordBytes());
       }
       reset();
+      if (scannerEnabled) {
+        try {
+          pos = offset;
+          scan(data, offset + length);
+          validate();
+          Event e = build();
+          scanned++;
+          return e;
+        } catch (GiveUp | Reject notCommon) {
+          reset(); // and decode it again with Jackson, which says what is wrong
+        } finally {
+          in = null;
+        }
+      }
       try (JsonParser p = factory.createParser(data, offset, length)) {
         parse(p);
       }
@@ -203,6 +242,11 @@ public final class EventDecoder {
       failure = new DecodeFailure(DlqReason.DECODER_ERROR, e.toString());
     }
     return null;
+  }
+
+  /** How many records the scanner decoded (without Jackson), for tests. */
+  long scanned() {
+    return scanned;
   }
 
   /** Why the last {@link #decode} returned null; null after a success. */
@@ -602,6 +646,772 @@ public final class EventDecoder {
     }
     if (candidateCount == 0) {
       throw new Reject(DlqReason.INVALID_FIELD, "candidates must not be empty");
+    }
+  }
+
+  // ---------------------------------------------------------------- the scanner
+
+  // The scanner reads the common shape of an event straight from the bytes; it throws GIVE_UP at
+  // anything else, and decode() runs the Jackson path instead. It must never accept a record the
+  // Jackson path rejects, nor decode one differently: EventDecoderScannerTest compares the paths.
+
+  /** Longest field or feature name the scanner reads (Jackson's limit is far above). */
+  private static final int SCAN_MAX_NAME = 1024;
+
+  /** Longest number token the scanner reads (Jackson's limit, 400 chars, is above). */
+  private static final int SCAN_MAX_NUMBER = 64;
+
+  private static final double[] POWERS_OF_TEN = new double[23];
+
+  static {
+    double p = 1;
+    for (int i = 0; i < POWERS_OF_TEN.length; i++) {
+      POWERS_OF_TEN[i] = p; // exact: 10^22 < 2^53 · 2^22 and 5^22 < 2^53
+      p *= 10;
+    }
+  }
+
+  private static final byte[] N_V = ascii("v");
+  private static final byte[] N_TYPE = ascii("type");
+  private static final byte[] N_TS = ascii("ts");
+  private static final byte[] N_MODEL = ascii("model");
+  private static final byte[] N_REQUEST_ID = ascii("requestId");
+  private static final byte[] N_IMPRESSION_ID = ascii("impressionId");
+  private static final byte[] N_ID = ascii("id");
+  private static final byte[] N_ITEM_ID = ascii("itemId");
+  private static final byte[] N_POSITION = ascii("position");
+  private static final byte[] N_PROPENSITY = ascii("propensity");
+  private static final byte[] N_LABEL = ascii("label");
+  private static final byte[] N_VALUE = ascii("value");
+  private static final byte[] N_USER = ascii("user");
+  private static final byte[] N_CONTEXT = ascii("context");
+  private static final byte[] N_FEATURES = ascii("features");
+  private static final byte[] N_CANDIDATES = ascii("candidates");
+  private static final byte[][] TYPE_NAMES = new byte[TYPES.length][];
+
+  static {
+    for (EventType t : TYPES) {
+      TYPE_NAMES[t.ordinal()] = ascii(t.json());
+    }
+  }
+
+  private static final GiveUp GIVE_UP = new GiveUp();
+
+  // scanner position, and the last string or number it read
+  private byte[] in;
+  private int pos;
+  private int end;
+  private int strFrom;
+  private int strTo;
+  // whether the last string is its bytes [strFrom, strTo) (ASCII, no escape), else chars[0,
+  // charCount)
+  private boolean strPlain;
+  private char[] chars = new char[64];
+  private int charCount;
+  private boolean numIsInteger;
+  private long numInteger;
+  private double numDouble;
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Scans the event in {@code data[pos, to)} into the decoder's fields and buffers. */
+  private void scan(byte[] data, int to) throws GiveUp {
+    in = data;
+    end = to;
+    skipWhitespace();
+    expect('{');
+    skipWhitespace();
+    do {
+      skipWhitespace();
+      scanName();
+      if (!strPlain) {
+        throw GIVE_UP; // an escaped name may be a known one
+      }
+      int nameFrom = strFrom;
+      int nameTo = strTo;
+      skipWhitespace();
+      expect(':');
+      skipWhitespace();
+      scanField(nameFrom, nameTo - nameFrom);
+      skipWhitespace();
+    } while (separator('}'));
+    skipWhitespace();
+    if (pos != end) {
+      throw GIVE_UP;
+    }
+  }
+
+  private void scanField(int nameFrom, int nameLen) throws GiveUp {
+    byte[] b = in;
+    switch (nameLen) {
+      case 1 -> {
+        if (is(b, nameFrom, N_V)) {
+          scanMark(F_V);
+          scanNumber();
+          if (!numIsInteger || numInteger != 1) {
+            throw GIVE_UP;
+          }
+          return;
+        }
+      }
+      case 2 -> {
+        if (is(b, nameFrom, N_TS)) {
+          scanMark(F_TS);
+          scanNumber();
+          if (!numIsInteger || numInteger < MIN_TS || numInteger >= MAX_TS) {
+            throw GIVE_UP;
+          }
+          ts = numInteger;
+          return;
+        }
+        if (is(b, nameFrom, N_ID)) {
+          scanMark(F_ID);
+          id = scanNull() ? null : scanId(); // null: as if absent
+          return;
+        }
+      }
+      case 4 -> {
+        if (is(b, nameFrom, N_TYPE)) {
+          scanMark(F_TYPE);
+          scanString();
+          type = scanType();
+          return;
+        }
+        if (is(b, nameFrom, N_USER)) {
+          scanSharedFeatures(F_USER);
+          return;
+        }
+      }
+      case 5 -> {
+        if (is(b, nameFrom, N_MODEL)) {
+          scanMark(F_MODEL);
+          model = scanNull() ? null : scanModel();
+          return;
+        }
+        if (is(b, nameFrom, N_LABEL)) {
+          scanMark(F_LABEL);
+          label = scanNull() ? Double.NaN : scanDouble();
+          return;
+        }
+        if (is(b, nameFrom, N_VALUE)) {
+          scanMark(F_VALUE);
+          value = scanNull() ? Double.NaN : scanDouble();
+          return;
+        }
+      }
+      case 6 -> {
+        if (is(b, nameFrom, N_ITEM_ID)) {
+          scanMark(F_ITEM_ID);
+          itemId = scanNull() ? null : scanId(); // null: as if absent
+          return;
+        }
+      }
+      case 7 -> {
+        if (is(b, nameFrom, N_CONTEXT)) {
+          scanSharedFeatures(F_CONTEXT);
+          return;
+        }
+      }
+      case 8 -> {
+        if (is(b, nameFrom, N_POSITION)) {
+          scanMark(F_POSITION);
+          if (scanNull()) {
+            position = Event.NO_POSITION;
+            return;
+          }
+          scanNumber();
+          if (!numIsInteger || numInteger < 0 || numInteger > Integer.MAX_VALUE) {
+            throw GIVE_UP;
+          }
+          position = (int) numInteger;
+          return;
+        }
+        if (is(b, nameFrom, N_FEATURES)) {
+          scanSharedFeatures(F_FEATURES);
+          return;
+        }
+      }
+      case 9 -> {
+        if (is(b, nameFrom, N_REQUEST_ID)) {
+          scanMark(F_REQUEST_ID);
+          requestId = scanNull() ? null : scanId(); // null: as if absent
+          return;
+        }
+      }
+      case 10 -> {
+        if (is(b, nameFrom, N_PROPENSITY)) {
+          scanMark(F_PROPENSITY);
+          propensity = scanNull() ? Double.NaN : scanDouble();
+          if (!Double.isNaN(propensity) && !(propensity > 0 && propensity <= 1)) {
+            throw GIVE_UP;
+          }
+          return;
+        }
+        if (is(b, nameFrom, N_CANDIDATES)) {
+          scanMark(F_CANDIDATES);
+          scanCandidates();
+          return;
+        }
+      }
+      case 12 -> {
+        if (is(b, nameFrom, N_IMPRESSION_ID)) {
+          scanMark(F_IMPRESSION_ID);
+          impressionId = scanNull() ? null : scanId(); // null: as if absent
+          return;
+        }
+      }
+      default -> {}
+    }
+    scanScalar(); // an unknown field
+  }
+
+  /** A feature object of the shared scope, or null: as if absent (a second one is no duplicate). */
+  private void scanSharedFeatures(int bit) throws GiveUp {
+    scanMark(bit);
+    if (scanNull()) {
+      seen &= ~bit;
+    } else {
+      scanFeatures(shared);
+    }
+  }
+
+  /** Whether a {@code null} is at {@code pos}; moves past it if so. */
+  private boolean scanNull() throws GiveUp {
+    if (pos < end && in[pos] == 'n') {
+      literal(NULL);
+      return true;
+    }
+    return false;
+  }
+
+  private void scanMark(int bit) throws GiveUp {
+    if ((seen & bit) != 0) {
+      throw GIVE_UP;
+    }
+    seen |= bit;
+  }
+
+  private EventType scanType() throws GiveUp {
+    if (!strPlain) {
+      throw GIVE_UP;
+    }
+    int len = strTo - strFrom;
+    for (EventType t : TYPES) {
+      byte[] n = TYPE_NAMES[t.ordinal()];
+      if (n.length == len && is(in, strFrom, n)) {
+        return t;
+      }
+    }
+    throw GIVE_UP;
+  }
+
+  /** An id string (1 to MAX_ID_LENGTH chars). */
+  private String scanId() throws GiveUp {
+    scanString();
+    int len = strPlain ? strTo - strFrom : charCount;
+    if (len == 0 || len > MAX_ID_LENGTH) {
+      throw GIVE_UP;
+    }
+    // printable ASCII: one byte per char, Latin-1 decoding is a copy
+    return strPlain
+        ? new String(in, strFrom, len, StandardCharsets.ISO_8859_1)
+        : new String(chars, 0, len);
+  }
+
+  private String scanModel() throws GiveUp {
+    scanString();
+    if (!strPlain) {
+      String id = new String(chars, 0, charCount);
+      if (charCount == 0 || charCount > MAX_ID_LENGTH) {
+        throw GIVE_UP;
+      }
+      lastModel = id.equals(lastModel) ? lastModel : id;
+      return lastModel;
+    }
+    int len = strTo - strFrom;
+    if (len == 0 || len > MAX_ID_LENGTH) {
+      throw GIVE_UP;
+    }
+    if (lastModel.length() == len) {
+      int i = 0;
+      while (i < len && lastModel.charAt(i) == in[strFrom + i]) {
+        i++;
+      }
+      if (i == len) {
+        return lastModel; // model ids repeat: reuse the string
+      }
+    }
+    lastModel = new String(in, strFrom, len, StandardCharsets.ISO_8859_1);
+    return lastModel;
+  }
+
+  /** A number that must be finite (it is by construction). */
+  private double scanDouble() throws GiveUp {
+    scanNumber();
+    return numDouble;
+  }
+
+  /** Hashes the flat feature object at {@code pos} into {@code out}. */
+  private void scanFeatures(FeatureBuffer out) throws GiveUp {
+    expect('{');
+    skipWhitespace();
+    if (pos < end && in[pos] == '}') {
+      pos++;
+      return;
+    }
+    do {
+      skipWhitespace();
+      scanName();
+      int len = strPlain ? strTo - strFrom : charCount;
+      if (len == 0) {
+        throw GIVE_UP;
+      }
+      if (len > name.length) {
+        name = new char[Math.max(len, name.length * 2)];
+      }
+      if (strPlain) {
+        for (int i = 0; i < len; i++) {
+          name[i] = (char) in[strFrom + i];
+        }
+      } else {
+        System.arraycopy(chars, 0, name, 0, len);
+      }
+      nameLength = len;
+      skipWhitespace();
+      expect(':');
+      skipWhitespace();
+      if (pos == end) {
+        throw GIVE_UP;
+      }
+      byte c = in[pos];
+      if (c == '"') {
+        scanString();
+        if (strPlain) {
+          int n = strTo - strFrom;
+          if (n > text.length) {
+            text = new char[Math.max(n, text.length * 2)];
+          }
+          for (int i = 0; i < n; i++) {
+            text[i] = (char) in[strFrom + i];
+          }
+          addFeature(out, hasher.categoricalKey(name, 0, nameLength, text, 0, n), 1.0, false);
+        } else {
+          addFeature(
+              out, hasher.categoricalKey(name, 0, nameLength, chars, 0, charCount), 1.0, false);
+        }
+      } else if (c == 't') {
+        literal(TRUE);
+        addFeature(out, hasher.categoricalKey(name, 0, nameLength, TRUE, 0, 4), 1.0, false);
+      } else if (c == 'n') {
+        literal(NULL); // a null value: as if the feature were absent
+      } else if (c == 'f') {
+        literal(FALSE);
+        addFeature(out, hasher.categoricalKey(name, 0, nameLength, FALSE, 0, 5), 1.0, false);
+      } else {
+        scanNumber(); // anything else gives up here
+        addFeature(out, hasher.numericKey(name, 0, nameLength), numDouble, true);
+      }
+      if (shared.size + candidates.size > config.maxFeatures()) {
+        throw GIVE_UP;
+      }
+      skipWhitespace();
+    } while (separator('}'));
+  }
+
+  private void scanCandidates() throws GiveUp {
+    expect('[');
+    do {
+      skipWhitespace();
+      expect('{');
+      if (candidateCount == config.maxCandidates()) {
+        throw GIVE_UP;
+      }
+      if (crossNames.length > 0) {
+        candidateCrossed.ensure((candidateCount + 1) * crossNames.length);
+        candidateCrossed.clear(candidateCount * crossNames.length, crossNames.length);
+      }
+      String item = null;
+      boolean features = false;
+      do {
+        skipWhitespace();
+        scanName();
+        if (!strPlain) {
+          throw GIVE_UP; // an escaped name may be a known one
+        }
+        int nameFrom = strFrom;
+        int nameLen = strTo - strFrom;
+        skipWhitespace();
+        expect(':');
+        skipWhitespace();
+        if (nameLen == 6 && is(in, nameFrom, N_ITEM_ID)) {
+          if (item != null) {
+            throw GIVE_UP;
+          }
+          item = scanNull() ? null : scanId(); // as Jackson: a null item id is absent
+        } else if (nameLen == 8 && is(in, nameFrom, N_FEATURES)) {
+          if (features) {
+            throw GIVE_UP;
+          }
+          features = true;
+          if (!scanNull()) {
+            scanFeatures(candidates);
+          }
+        } else {
+          scanScalar();
+        }
+        skipWhitespace();
+      } while (separator('}'));
+      if (item == null) {
+        throw GIVE_UP;
+      }
+      if (candidateCount == candidateIds.length) {
+        candidateIds = Arrays.copyOf(candidateIds, candidateCount * 2);
+        candidateEnds = Arrays.copyOf(candidateEnds, candidateCount * 2);
+      }
+      candidateIds[candidateCount] = item;
+      candidateEnds[candidateCount] = candidates.size;
+      candidateCount++;
+      skipWhitespace();
+    } while (separator(']'));
+  }
+
+  /** Skips the value of an unknown field: a string, number, boolean or null (else gives up). */
+  private void scanScalar() throws GiveUp {
+    if (pos == end) {
+      throw GIVE_UP;
+    }
+    switch (in[pos]) {
+      case '"' -> scanString();
+      case 't' -> literal(TRUE);
+      case 'f' -> literal(FALSE);
+      case 'n' -> literal(NULL);
+      default -> scanNumber();
+    }
+  }
+
+  /** A field name: a string of at most SCAN_MAX_NAME chars (Jackson bounds names too). */
+  private void scanName() throws GiveUp {
+    scanString();
+    if (strTo - strFrom > SCAN_MAX_NAME) {
+      throw GIVE_UP;
+    }
+  }
+
+  /**
+   * A string at {@code pos}; moves past its closing quote and sets {@code [strFrom, strTo)} to the
+   * bytes between the quotes. Printable ASCII without escapes is {@code strPlain}: those bytes are
+   * the chars. Otherwise the chars are decoded into {@code chars[0, charCount)}: well-formed UTF-8
+   * (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF) and the escapes {@code \" \\ \/
+   * \b \f \n \r \t \}{@code uXXXX} except surrogates; gives up on anything else (a control char,
+   * malformed UTF-8, another escape, an escaped surrogate), which Jackson then judges.
+   */
+  private void scanString() throws GiveUp {
+    byte[] b = in;
+    int p = pos;
+    if (p == end || b[p] != '"') {
+      throw GIVE_UP;
+    }
+    int from = ++p;
+    int to = end;
+    while (p < to) {
+      byte c = b[p];
+      if (c == '"') {
+        strFrom = from;
+        strTo = p;
+        strPlain = true;
+        pos = p + 1;
+        return;
+      }
+      if (c < 0x20 || c == '\\') { // negative: a byte >= 0x80
+        scanDecoded(from, p);
+        return;
+      }
+      p++;
+    }
+    throw GIVE_UP;
+  }
+
+  /** The rest of {@link #scanString} from {@code p}, where a non-ASCII byte or an escape is. */
+  private void scanDecoded(int from, int p) throws GiveUp {
+    byte[] b = in;
+    int to = end;
+    int n = 0;
+    if (chars.length < to - from) {
+      chars = new char[Math.max(to - from, chars.length * 2)]; // never more chars than bytes
+    }
+    char[] out = chars;
+    for (int i = from; i < p; i++) {
+      out[n++] = (char) b[i];
+    }
+    while (p < to) {
+      int c = b[p];
+      if (c == '"') {
+        strFrom = from;
+        strTo = p;
+        strPlain = false;
+        charCount = n;
+        pos = p + 1;
+        return;
+      }
+      if (c >= 0x20 && c != '\\') {
+        out[n++] = (char) c;
+        p++;
+      } else if (c == '\\') {
+        if (p + 1 >= to) {
+          throw GIVE_UP;
+        }
+        switch (b[p + 1]) {
+          case '"' -> out[n++] = '"';
+          case '\\' -> out[n++] = '\\';
+          case '/' -> out[n++] = '/';
+          case 'b' -> out[n++] = '\b';
+          case 'f' -> out[n++] = '\f';
+          case 'n' -> out[n++] = '\n';
+          case 'r' -> out[n++] = '\r';
+          case 't' -> out[n++] = '\t';
+          case 'u' -> {
+            if (p + 6 > to) {
+              throw GIVE_UP;
+            }
+            int v = 0;
+            for (int k = p + 2; k < p + 6; k++) {
+              int h = Character.digit(b[k], 16);
+              if (h < 0 || b[k] < 0) {
+                throw GIVE_UP;
+              }
+              v = (v << 4) | h;
+            }
+            if (v >= 0xD800 && v <= 0xDFFF) {
+              throw GIVE_UP; // pairing rules: left to Jackson
+            }
+            out[n++] = (char) v;
+            p += 4;
+          }
+          default -> throw GIVE_UP;
+        }
+        p += 2;
+      } else if (c >= 0) {
+        throw GIVE_UP; // a control char
+      } else {
+        int lead = c & 0xFF;
+        if (lead >= 0xC2 && lead <= 0xDF) {
+          int b1 = continuation(p + 1, 0x80, 0xBF);
+          out[n++] = (char) (((lead & 0x1F) << 6) | b1);
+          p += 2;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+          int b1 =
+              continuation(
+                  p + 1, lead == 0xE0 ? 0xA0 : 0x80, lead == 0xED ? 0x9F : 0xBF); // no surrogates
+          int b2 = continuation(p + 2, 0x80, 0xBF);
+          out[n++] = (char) (((lead & 0x0F) << 12) | (b1 << 6) | b2);
+          p += 3;
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+          int b1 = continuation(p + 1, lead == 0xF0 ? 0x90 : 0x80, lead == 0xF4 ? 0x8F : 0xBF);
+          int b2 = continuation(p + 2, 0x80, 0xBF);
+          int b3 = continuation(p + 3, 0x80, 0xBF);
+          int codePoint = ((lead & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3;
+          out[n++] = Character.highSurrogate(codePoint);
+          out[n++] = Character.lowSurrogate(codePoint);
+          p += 4;
+        } else {
+          throw GIVE_UP; // not a lead byte, or an overlong or out-of-range one
+        }
+      }
+    }
+    throw GIVE_UP;
+  }
+
+  /** The low 6 bits of the continuation byte at {@code i}, which must be in {@code [min, max]}. */
+  private int continuation(int i, int min, int max) throws GiveUp {
+    if (i >= end) {
+      throw GIVE_UP;
+    }
+    int v = in[i] & 0xFF;
+    if (v < min || v > max) {
+      throw GIVE_UP;
+    }
+    return v & 0x3F;
+  }
+
+  /**
+   * A JSON number at {@code pos} as Jackson reads it: an integer of at most 18 digits exactly
+   * ({@code numIsInteger}, {@code numInteger}, and {@code numDouble} its conversion), a number with
+   * a fraction or an exponent correctly rounded to a double; gives up on anything longer, malformed
+   * or not finite.
+   */
+  private void scanNumber() throws GiveUp {
+    byte[] b = in;
+    int from = pos;
+    int p = from;
+    boolean negative = false;
+    if (p < end && b[p] == '-') {
+      negative = true;
+      p++;
+    }
+    if (p == end) {
+      throw GIVE_UP;
+    }
+    long mantissa = 0;
+    int digits = 0; // significant digits in mantissa
+    byte c = b[p];
+    if (c == '0') {
+      p++;
+      if (p < end && b[p] >= '0' && b[p] <= '9') {
+        throw GIVE_UP; // leading zero: not JSON
+      }
+    } else if (c >= '1' && c <= '9') {
+      while (p < end && (c = b[p]) >= '0' && c <= '9') {
+        if (++digits > 18) {
+          throw GIVE_UP;
+        }
+        mantissa = mantissa * 10 + (c - '0');
+        p++;
+      }
+    } else {
+      throw GIVE_UP; // NaN, Infinity, '+', '.', or not a number at all
+    }
+    int scale = 0;
+    boolean integer = true;
+    if (p < end && b[p] == '.') {
+      integer = false;
+      p++;
+      int fracFrom = p;
+      while (p < end && (c = b[p]) >= '0' && c <= '9') {
+        if (mantissa != 0 || c != '0') {
+          if (++digits > 18) {
+            throw GIVE_UP;
+          }
+        }
+        mantissa = mantissa * 10 + (c - '0');
+        scale--;
+        p++;
+      }
+      if (p == fracFrom) {
+        throw GIVE_UP;
+      }
+    }
+    if (p < end && (b[p] == 'e' || b[p] == 'E')) {
+      integer = false;
+      p++;
+      boolean negativeExponent = false;
+      if (p < end && (b[p] == '+' || b[p] == '-')) {
+        negativeExponent = b[p] == '-';
+        p++;
+      }
+      int expFrom = p;
+      int exponent = 0;
+      while (p < end && (c = b[p]) >= '0' && c <= '9') {
+        if (p - expFrom >= 4) {
+          throw GIVE_UP;
+        }
+        exponent = exponent * 10 + (c - '0');
+        p++;
+      }
+      if (p == expFrom) {
+        throw GIVE_UP;
+      }
+      scale += negativeExponent ? -exponent : exponent;
+    }
+    if (p - from > SCAN_MAX_NUMBER) {
+      throw GIVE_UP;
+    }
+    pos = p;
+    numIsInteger = integer;
+    if (integer) {
+      numInteger = negative ? -mantissa : mantissa;
+      numDouble = numInteger; // what Jackson's getDoubleValue gives for an int or a long
+      return;
+    }
+    double d;
+    if (digits <= 15 && scale >= -22 && scale <= 22) {
+      // both operands exact doubles, one correctly rounded operation (Clinger's fast path)
+      d = scale < 0 ? mantissa / POWERS_OF_TEN[-scale] : mantissa * POWERS_OF_TEN[scale];
+      if (negative) {
+        d = -d;
+      }
+    } else {
+      // the token, sign included, correctly rounded like Jackson's parser
+      d = Double.parseDouble(new String(b, from, p - from, StandardCharsets.ISO_8859_1));
+    }
+    if (!Double.isFinite(d)) {
+      throw GIVE_UP;
+    }
+    numDouble = d;
+  }
+
+  /** Moves past the literal {@code word} (true, false, null) at {@code pos}. */
+  private void literal(char[] word) throws GiveUp {
+    int n = word.length;
+    if (end - pos < n) {
+      throw GIVE_UP;
+    }
+    for (int i = 0; i < n; i++) {
+      if (in[pos + i] != word[i]) {
+        throw GIVE_UP;
+      }
+    }
+    pos += n;
+    // "truex" or "true1" is not JSON: what follows must end the value
+    if (pos < end && !endsValue(in[pos])) {
+      throw GIVE_UP;
+    }
+  }
+
+  private static boolean endsValue(byte c) {
+    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  }
+
+  /** After a member: true at {@code ','} (more follow), false at {@code close}; moves past it. */
+  private boolean separator(char close) throws GiveUp {
+    if (pos < end) {
+      byte c = in[pos++];
+      if (c == ',') {
+        return true;
+      }
+      if (c == close) {
+        return false;
+      }
+    }
+    throw GIVE_UP;
+  }
+
+  private void expect(char c) throws GiveUp {
+    if (pos == end || in[pos] != c) {
+      throw GIVE_UP;
+    }
+    pos++;
+  }
+
+  private void skipWhitespace() {
+    byte[] b = in;
+    int p = pos;
+    while (p < end) {
+      byte c = b[p];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        break;
+      }
+      p++;
+    }
+    pos = p;
+  }
+
+  private static boolean is(byte[] b, int from, byte[] word) {
+    for (int i = 0; i < word.length; i++) {
+      if (b[from + i] != word[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The scanner's way out: the record is not of the common shape; no stack trace. */
+  private static final class GiveUp extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    GiveUp() {
+      super("not the common shape", null, false, false);
     }
   }
 

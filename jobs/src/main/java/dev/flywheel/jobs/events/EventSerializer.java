@@ -11,7 +11,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.types.StringValue;
 
 /**
  * Flink's serializer for {@link Event}, written by hand: the POJO serializer it replaces spent its
@@ -23,6 +25,12 @@ import org.apache.flink.core.memory.DataOutputView;
  * propensity, label, value}, arrays {@code indices, values, numeric}, {@code int sharedCount},
  * arrays {@code candidateItemIds, candidateOffsets} ({@link FieldIo} encodings). A change of layout
  * needs a new snapshot version.
+ *
+ * <p>Into Flink's {@link DataOutputSerializer} (records sent between tasks), the same bytes are
+ * written through the concrete class: {@link StringValue#writeString}, which every string in a job
+ * goes through, makes one call per char on a {@code DataOutput} that has seen many classes
+ * (megamorphic, not inlined); here a string of ASCII chars shorter than 127 is a length byte and
+ * one inlined store per char. Other strings and other outputs take {@link FieldIo}'s path.
  *
  * <p>{@link #copy} is deep: arrays are copied too. Stateless; {@link #INSTANCE} is shared.
  */
@@ -71,6 +79,103 @@ public final class EventSerializer extends RecordSerializer<Event> {
 
   @Override
   public void serialize(Event e, DataOutputView out) throws IOException {
+    if (out instanceof DataOutputSerializer buffer) {
+      serializeToBuffer(e, buffer);
+    } else {
+      serializeToView(e, out);
+    }
+  }
+
+  /** {@link #serialize} through the concrete buffer class; the same bytes. */
+  static void serializeToBuffer(Event e, DataOutputSerializer out) throws IOException {
+    out.writeByte(typeCode(e.type));
+    out.writeLong(e.ts);
+    writeString(e.model, out);
+    writeString(e.requestId, out);
+    writeString(e.impressionId, out);
+    writeString(e.id, out);
+    writeString(e.itemId, out);
+    out.writeInt(e.position);
+    out.writeDouble(e.propensity);
+    out.writeDouble(e.label);
+    out.writeDouble(e.value);
+    int[] indices = e.indices;
+    if (indices == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(indices.length);
+      for (int v : indices) {
+        out.writeInt(v);
+      }
+    }
+    double[] values = e.values;
+    if (values == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(values.length);
+      for (double v : values) {
+        out.writeLong(Double.doubleToRawLongBits(v)); // as FieldIo.writeDoubles
+      }
+    }
+    boolean[] numeric = e.numeric;
+    if (numeric == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(numeric.length);
+      for (boolean v : numeric) {
+        out.writeBoolean(v);
+      }
+    }
+    out.writeInt(e.sharedCount);
+    String[] items = e.candidateItemIds;
+    if (items == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(items.length);
+      for (String item : items) {
+        writeString(item, out);
+      }
+    }
+    int[] offsets = e.candidateOffsets;
+    if (offsets == null) {
+      out.writeInt(-1);
+    } else {
+      out.writeInt(offsets.length);
+      for (int v : offsets) {
+        out.writeInt(v);
+      }
+    }
+  }
+
+  /**
+   * {@link StringValue#writeString}'s encoding of {@code s}: for null a 0 byte; for an ASCII string
+   * shorter than 127 chars its length + 1 in one byte, then one byte per char; anything else
+   * through {@link StringValue} itself.
+   */
+  private static void writeString(String s, DataOutputSerializer out) throws IOException {
+    if (s == null) {
+      out.write(0);
+      return;
+    }
+    int n = s.length();
+    if (n < 127) {
+      int i = 0;
+      while (i < n && s.charAt(i) < 0x80) {
+        i++;
+      }
+      if (i == n) {
+        out.write(n + 1);
+        for (int k = 0; k < n; k++) {
+          out.write(s.charAt(k));
+        }
+        return;
+      }
+    }
+    StringValue.writeString(s, out);
+  }
+
+  /** {@link #serialize} to any output, through {@link FieldIo}. */
+  static void serializeToView(Event e, DataOutputView out) throws IOException {
     out.writeByte(typeCode(e.type));
     out.writeLong(e.ts);
     FieldIo.writeString(e.model, out);
