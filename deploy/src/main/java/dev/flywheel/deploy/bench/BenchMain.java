@@ -91,6 +91,15 @@ public final class BenchMain implements Callable<BenchSettings> {
   int repeats;
 
   @Option(
+      names = "--warmup-runs",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Unmeasured runs of the identity job and of the pipeline before the throughput repeats,"
+              + " so that no repeat pays for a cold JIT (default: ${DEFAULT-VALUE}).")
+  int warmupRuns;
+
+  @Option(
       names = "--delivery-guarantee",
       paramLabel = "GUARANTEE",
       defaultValue = "at-least-once",
@@ -196,6 +205,7 @@ public final class BenchMain implements Callable<BenchSettings> {
             warmup,
             drainTimeout,
             repeats,
+            warmupRuns,
             deliveryGuarantee,
             parallelism,
             partitions,

@@ -33,6 +33,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
  * @param seed of the synthetic events
  * @param phases which phases run
  * @param jfr whether to profile one extra pipeline run with JFR
+ * @param warmupRuns unmeasured runs of each job before the throughput repeats (JIT warm-up)
  * @param jobArgs extra pipeline options ({@code --flywheel.key value}), applied last
  * @param command the command line as typed, for the result file
  */
@@ -44,6 +45,7 @@ public record BenchSettings(
     Duration warmup,
     Duration drainTimeout,
     int repeats,
+    int warmupRuns,
     DeliveryGuarantee deliveryGuarantee,
     int parallelism,
     int partitions,
@@ -76,6 +78,9 @@ public record BenchSettings(
 
   /** Validates and copies. */
   public BenchSettings {
+    if (warmupRuns < 0) {
+      throw new IllegalArgumentException("--warmup-runs must be >= 0, got " + warmupRuns);
+    }
     if (records < 1) {
       throw new IllegalArgumentException("--records must be >= 1, got " + records);
     }
@@ -220,6 +225,7 @@ public record BenchSettings(
     m.put("warmupPerRate", warmup.toString());
     m.put("drainTimeout", drainTimeout.toString());
     m.put("repeats", repeats);
+    m.put("warmupRuns", warmupRuns);
     m.put("deliveryGuarantee", deliveryGuarantee.name());
     m.put("parallelism", parallelism);
     m.put("partitions", partitions);

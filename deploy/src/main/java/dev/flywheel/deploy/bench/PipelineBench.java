@@ -80,6 +80,11 @@ public final class PipelineBench {
         long expectedPredictions = events.requests() + events.impressions();
         List<JobRun> identity = new ArrayList<>();
         List<JobRun> pipeline = new ArrayList<>();
+        for (int w = 1; w <= settings.warmupRuns(); w++) {
+          out.printf("  warm-up run %d of each job (not measured):%n", w);
+          bench.identity(-w);
+          bench.pipeline(-w, expectedPredictions);
+        }
         for (int repeat = 1; repeat <= settings.repeats(); repeat++) {
           identity.add(bench.identity(repeat));
           pipeline.add(bench.pipeline(repeat, expectedPredictions));

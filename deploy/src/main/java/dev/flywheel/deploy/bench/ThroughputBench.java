@@ -100,7 +100,7 @@ final class ThroughputBench {
 
   /** The identity job over the events, repeat {@code repeat}. */
   JobRun identity(int repeat) throws Exception {
-    String tag = "identity-" + repeat;
+    String tag = repeat < 0 ? "identity-warmup" + -repeat : "identity-" + repeat;
     String output = "bench-output-" + tag;
     cluster.createTopics(
         List.of(new TopicSpec(output, settings.partitions(), BenchCluster.LOG_APPEND_TIME)));
@@ -140,7 +140,7 @@ final class ThroughputBench {
 
   /** The pipeline over the events, repeat {@code repeat}; {@code expected} predictions. */
   JobRun pipeline(int repeat, long expectedPredictions) throws Exception {
-    String tag = "pipeline-" + repeat;
+    String tag = repeat < 0 ? "pipeline-warmup" + -repeat : "pipeline-" + repeat;
     return runPipeline(repeat, tag, expectedPredictions, null);
   }
 

@@ -234,6 +234,9 @@ class BenchPiecesTest {
     assertThat(s.records()).isEqualTo(1000);
     assertThat(s.rateFractions()).containsExactly(0.25, 0.5, 0.75);
     assertThat(s.repeats()).isEqualTo(3);
+    assertThat(s.warmupRuns()).isEqualTo(1);
+    assertThat(BenchMain.parse("--warmup-runs", "0").warmupRuns()).isZero();
+    assertThat(s.describe()).containsEntry("warmupRuns", 1);
     assertThat(s.phases())
         .containsExactlyInAnyOrder(BenchSettings.Phase.THROUGHPUT, BenchSettings.Phase.LATENCY);
     assertThat(s.command())
@@ -244,6 +247,8 @@ class BenchPiecesTest {
     assertThat(job.predictionsTopic()).isEqualTo("bench-predictions-t");
     assertThat(job.bootstrapServers()).isEqualTo("localhost:1234");
 
+    assertThatThrownBy(() -> BenchMain.parse("--warmup-runs", "-1"))
+        .hasMessageContaining("--warmup-runs");
     assertThatThrownBy(() -> BenchMain.parse("--repeats", "0"))
         .isInstanceOf(CommandLine.ParameterException.class)
         .hasMessageContaining("--repeats");

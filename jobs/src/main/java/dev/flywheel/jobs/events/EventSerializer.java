@@ -30,7 +30,9 @@ import org.apache.flink.types.StringValue;
  * written through the concrete class: {@link StringValue#writeString}, which every string in a job
  * goes through, makes one call per char on a {@code DataOutput} that has seen many classes
  * (megamorphic, not inlined); here a string of ASCII chars shorter than 127 is a length byte and
- * one inlined store per char. Other strings and other outputs take {@link FieldIo}'s path.
+ * one inlined store per char. Other strings take {@link FieldIo}'s path. Into any other output (a
+ * checkpoint stream) the event is first written into a per-thread buffer that way, then copied in
+ * one call.
  *
  * <p>{@link #copy} is deep: arrays are copied too. Stateless; {@link #INSTANCE} is shared.
  */
@@ -82,9 +84,22 @@ public final class EventSerializer extends RecordSerializer<Event> {
     if (out instanceof DataOutputSerializer buffer) {
       serializeToBuffer(e, buffer);
     } else {
-      serializeToView(e, out);
+      // A checkpoint stream (the join's held impressions): one bulk write instead of a call per
+      // byte through the stream wrappers (DataOutputStream → ForwardingOutputStream → the
+      // checkpoint stream), which was ~9 % of a pipeline profile's samples.
+      DataOutputSerializer scratch = SCRATCH.get();
+      scratch.clear();
+      serializeToBuffer(e, scratch);
+      out.write(scratch.getSharedBuffer(), 0, scratch.length());
     }
   }
+
+  /**
+   * Per thread (the task thread, checkpoints' asynchronous threads): the serializer stays
+   * stateless.
+   */
+  private static final ThreadLocal<DataOutputSerializer> SCRATCH =
+      ThreadLocal.withInitial(() -> new DataOutputSerializer(512));
 
   /** {@link #serialize} through the concrete buffer class; the same bytes. */
   static void serializeToBuffer(Event e, DataOutputSerializer out) throws IOException {

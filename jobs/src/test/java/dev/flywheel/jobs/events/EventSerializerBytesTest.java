@@ -4,6 +4,9 @@ import static dev.flywheel.jobs.events.Events.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.memory.DataInputDeserializer;
@@ -75,12 +78,28 @@ class EventSerializerBytesTest {
       DataOutputSerializer general = new DataOutputSerializer(16);
       EventSerializer.serializeToView(e, general);
       ByteArrayOutputStream stream = new ByteArrayOutputStream();
-      EventSerializer.INSTANCE.serialize(e, new DataOutputViewStreamWrapper(stream));
+      int[] writes = new int[1];
+      OutputStream counting =
+          new FilterOutputStream(stream) {
+            @Override
+            public void write(int b) throws IOException {
+              writes[0]++;
+              stream.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+              writes[0]++;
+              stream.write(b, off, len);
+            }
+          };
+      EventSerializer.INSTANCE.serialize(e, new DataOutputViewStreamWrapper(counting));
 
       assertThat(fast.getCopyOfBuffer()).as("bytes of %s", e).isEqualTo(general.getCopyOfBuffer());
       assertThat(stream.toByteArray())
           .as("stream bytes of %s", e)
           .isEqualTo(fast.getCopyOfBuffer());
+      assertThat(writes[0]).as("writes to a stream for %s (one bulk write)", e).isEqualTo(1);
       Event back =
           EventSerializer.INSTANCE.deserialize(new DataInputDeserializer(fast.getCopyOfBuffer()));
       assertThat(back).as("round trip of %s", e).isEqualTo(e);
