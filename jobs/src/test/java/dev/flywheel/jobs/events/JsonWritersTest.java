@@ -91,4 +91,41 @@ class JsonWritersTest {
         .contains(
             "\"originalSize\":10,\"truncated\":true,\"encoding\":\"utf8\",\"original\":\"éé\"");
   }
+
+  @Test
+  void scoresReadBackBitForBitAndStringsAreEscaped() throws Exception {
+    java.util.Random random = new java.util.Random(7);
+    PredictionJson writer = new PredictionJson(); // one reused generator, as in the sink
+    for (int i = 0; i < 20_000; i++) {
+      Prediction p = new Prediction();
+      p.type = EventType.IMPRESSION;
+      p.model = "m\"é\n";
+      p.modelVersion = random.nextLong();
+      p.impressionId = "imp-" + i;
+      p.itemId = "i-\u2028";
+      p.score =
+          switch (i % 4) {
+            case 0 -> random.nextDouble();
+            case 1 -> Double.longBitsToDouble(random.nextLong()); // any double, tiny or huge
+            case 2 -> 1.0 / (1 + i);
+            default -> Math.nextUp(random.nextDouble() * 1e-300);
+          };
+      if (!Double.isFinite(p.score)) {
+        p.score = 0.5;
+      }
+      p.eventTs = random.nextLong();
+      p.scoredAt = i;
+
+      Prediction back = PredictionJson.parse(writer.serialize(p));
+
+      assertThat(Double.doubleToRawLongBits(back.score))
+          .as("score %s", p.score)
+          .isEqualTo(Double.doubleToRawLongBits(p.score));
+      assertThat(back.model).isEqualTo(p.model);
+      assertThat(back.itemId).isEqualTo(p.itemId);
+      assertThat(back.modelVersion).isEqualTo(p.modelVersion);
+      assertThat(back.eventTs).isEqualTo(p.eventTs);
+      assertThat(back.scoredAt).isEqualTo(p.scoredAt);
+    }
+  }
 }
