@@ -50,7 +50,7 @@ final class GcPauses implements NotificationListener, AutoCloseable {
     }
     GarbageCollectionNotificationInfo info =
         GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-    if (info.getGcCause() != null && info.getGcName().contains("Concurrent")) {
+    if (info.getGcName().contains("Concurrent")) {
       return; // a concurrent cycle (newer JDKs report one), not a pause
     }
     add(
