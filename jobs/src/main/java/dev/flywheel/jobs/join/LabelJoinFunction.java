@@ -6,18 +6,22 @@ import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.runtime.state.KeyGroupRange;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -39,21 +43,25 @@ import org.apache.flink.util.OutputTag;
  *   <li>Duplicate impressions and clicks are ignored (counted).
  *   <li>At most {@code maxPending} impressions and early clicks wait per subtask; beyond that new
  *       ones are shed (counted), so state cannot grow without limit even if the watermark stalls.
- *   <li>A labelled impression id is remembered (phase and time only, no features) until {@code T +
- *       window + lateClickAllowance}; then every state and timer of the key is cleared. At most
- *       {@code maxPending} labelled ids are remembered per subtask; beyond that a newly labelled id
- *       is forgotten at once (counted), so state stays bounded even if event time stalls.
- *   <li>Every key's state ends with its own event-time timer, and both kinds of key are bounded, so
- *       no state TTL is needed. An optional processing-time TTL ({@code stateTtl} positive) can
- *       still be added as a safety net; it costs CPU on every state access (incremental cleanup),
- *       and a key it drops is not subtracted from the counts below.
+ *   <li>Once an impression id is labelled, its keyed state and timers are cleared; its outcome
+ *       (positive or negative, no features) is remembered until {@code T + window +
+ *       lateClickAllowance} in {@link RememberedOutcomes}: a 64-bit fingerprint in primitive
+ *       arrays, checkpointed as union operator state and split by key group on restore, instead of
+ *       a keyed entry and a timer per id. At most {@code maxPending} labelled ids are remembered
+ *       per subtask; beyond that a newly labelled id is forgotten at once (counted), so memory
+ *       stays bounded even if event time stalls.
+ *   <li>Every key's state ends with its own event-time timer, and keys are bounded, so no state TTL
+ *       is needed. An optional processing-time TTL ({@code stateTtl} positive) can still be added
+ *       as a safety net; it costs CPU on every state access (incremental cleanup), and a key it
+ *       drops is not subtracted from the counts below.
  * </ul>
  *
  * <p>Metrics, group {@code flywheel.join}: counters {@code positives}, {@code negatives}, {@code
  * lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code forgottenEarly}
  * (labelled ids not remembered because of the bound); gauges {@code pending} (impressions and early
- * clicks waiting on this subtask) and {@code remembered} (labelled ids remembered); both exact
- * except after a rescale, when the subtasks' sum is.
+ * clicks waiting on this subtask; exact except after a rescale, when the subtasks' sum is) and
+ * {@code remembered} (labelled ids held, exact; ids whose time is up leave at the subtask's next
+ * record or timer).
  */
 public class LabelJoinFunction extends KeyedProcessFunction<String, Event, LabeledExample>
     implements CheckpointedFunction {
@@ -72,8 +80,13 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   private transient ValueState<JoinState> state;
   private transient ListState<Long> pendingState;
   private transient ListState<Long> rememberedState;
+  private transient ListState<byte[]> outcomesState;
+  private transient RememberedOutcomes outcomes;
   private transient long pending;
-  private transient long remembered;
+
+  /** Ids remembered in keyed state, as checkpoints of earlier versions did (they drain away). */
+  private transient long legacyRemembered;
+
   private transient Counter positives;
   private transient Counter negatives;
   private transient Counter lateClicks;
@@ -81,6 +94,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   private transient Counter duplicates;
   private transient Counter shed;
   private transient Counter forgottenEarly;
+  private transient long forgottenOnRestore;
 
   /**
    * @param window attribution window: how long after an impression a click counts
@@ -153,7 +167,8 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
     shed = group.counter("shed");
     forgottenEarly = group.counter("forgottenEarly");
     group.gauge("pending", () -> pending);
-    group.gauge("remembered", () -> remembered);
+    group.gauge("remembered", this::remembered);
+    forgottenEarly.inc(forgottenOnRestore);
   }
 
   @Override
@@ -170,21 +185,45 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
     for (Long p : pendingState.get()) {
       pending += p;
     }
-    remembered = 0;
+    legacyRemembered = 0;
     for (Long r : rememberedState.get()) {
-      remembered += r;
+      legacyRemembered += r;
+    }
+    outcomesState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(
+                new ListStateDescriptor<>(
+                    "join-remembered-ids", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    outcomes = new RememberedOutcomes((int) Math.min(maxPending, Integer.MAX_VALUE));
+    if (context.isRestored()) {
+      // union state: every subtask reads every subtask's ids and keeps those of its key groups
+      TaskInfo task = getRuntimeContext().getTaskInfo();
+      int maxParallelism = task.getMaxNumberOfParallelSubtasks();
+      KeyGroupRange own =
+          KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
+              maxParallelism, task.getNumberOfParallelSubtasks(), task.getIndexOfThisSubtask());
+      int dropped =
+          outcomes.restore(
+              outcomesState.get(),
+              hash ->
+                  own.contains(
+                      KeyGroupRangeAssignment.computeKeyGroupForKeyHash(hash, maxParallelism)));
+      forgottenOnRestore = dropped;
     }
   }
 
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     pendingState.update(List.of(pending));
-    rememberedState.update(List.of(remembered));
+    rememberedState.update(List.of(legacyRemembered));
+    outcomesState.update(List.of(outcomes.snapshot()));
   }
 
   @Override
   public void processElement(Event event, Context ctx, Collector<LabeledExample> out)
       throws Exception {
+    outcomes.expire(ctx.timerService().currentWatermark());
     if (event.type == EventType.IMPRESSION) {
       onImpression(event, ctx, out);
     } else if (event.type == EventType.CLICK) {
@@ -197,6 +236,12 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
       throws Exception {
     JoinState s = state.value();
     if (s == null) {
+      long watermark = ctx.timerService().currentWatermark();
+      if (outcomes.outcome(RememberedOutcomes.fingerprint(ctx.getCurrentKey()), watermark)
+          != RememberedOutcomes.NONE) {
+        duplicates.inc(); // labelled already
+        return;
+      }
       if (pending >= maxPending) {
         shed.inc(); // over the bound: not held, never labelled
         return;
@@ -230,6 +275,17 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   private void onClick(Event click, Context ctx, Collector<LabeledExample> out) throws Exception {
     JoinState s = state.value();
     if (s == null) {
+      long watermark = ctx.timerService().currentWatermark();
+      int outcome =
+          outcomes.outcome(RememberedOutcomes.fingerprint(ctx.getCurrentKey()), watermark);
+      if (outcome == RememberedOutcomes.POSITIVE) {
+        duplicates.inc(); // a second click on a positive
+        return;
+      }
+      if (outcome == RememberedOutcomes.NEGATIVE) {
+        late(click, ctx); // after the negative
+        return;
+      }
       if (pending >= maxPending) {
         shed.inc();
         return;
@@ -263,6 +319,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<LabeledExample> out)
       throws Exception {
+    outcomes.expire(ctx.timerService().currentWatermark());
     JoinState s = state.value();
     if (s == null || s.timer != timestamp) {
       return; // state expired by TTL, or a stale timer
@@ -279,10 +336,11 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
         state.clear();
       }
       default -> {
-        if (remembered > 0) {
-          remembered--; // (0 only after a restore from a checkpoint that did not count them)
+        // an outcome remembered in keyed state by an earlier version: it has expired
+        if (legacyRemembered > 0) {
+          legacyRemembered--;
         }
-        state.clear(); // the remembered outcome has expired
+        state.clear();
       }
     }
   }
@@ -303,23 +361,16 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
    */
   private void resolve(JoinState s, int phase, Context ctx) throws Exception {
     pending--;
-    s.phase = phase;
-    s.impression = null;
-    s.click = null;
+    state.clear(); // the key's timer has fired or was deleted: nothing of it is left in Flink
     long forgetAt = s.impressionTs + windowMs + lateAllowanceMs;
-    if (forgetAt <= ctx.timerService().currentWatermark()) {
-      state.clear();
+    long watermark = ctx.timerService().currentWatermark();
+    if (forgetAt <= watermark) {
       return;
     }
-    if (remembered >= maxPending) {
+    long fingerprint = RememberedOutcomes.fingerprint(ctx.getCurrentKey());
+    if (!outcomes.remember(fingerprint, phase, forgetAt, watermark)) {
       forgottenEarly.inc(); // over the bound: a later duplicate or late click is not recognised
-      state.clear();
-      return;
     }
-    remembered++;
-    s.timer = forgetAt;
-    ctx.timerService().registerEventTimeTimer(forgetAt);
-    state.update(s);
   }
 
   private void late(Event click, Context ctx) {
@@ -356,7 +407,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   }
 
   long remembered() {
-    return remembered;
+    return outcomes.size() + legacyRemembered;
   }
 
   long forgottenEarly() {

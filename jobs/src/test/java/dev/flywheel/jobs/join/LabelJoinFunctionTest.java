@@ -16,8 +16,10 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -127,13 +129,18 @@ class LabelJoinFunctionTest {
     assertThat(fn.positives()).isEqualTo(1);
     assertThat(fn.pending()).isZero();
 
-    // remembered (one entry, one timer) until window + allowance, then everything is cleared
-    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
-    assertThat(h.numEventTimeTimers()).isEqualTo(1);
-    h.processWatermark(1_000 + WINDOW + ALLOWANCE - 1);
-    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
-    h.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    // no keyed state or timer is left; the outcome is remembered until window + allowance
     assertEmpty(h);
+    assertThat(fn.remembered()).isEqualTo(1);
+    h.processWatermark(1_000 + WINDOW + ALLOWANCE - 1);
+    send(h, click("a", 5_000));
+    assertThat(fn.duplicates()).isEqualTo(1);
+    assertThat(fn.pending()).isZero();
+    h.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    send(h, click("a", 6_000)); // forgotten: now it looks like a click before its impression
+    assertThat(fn.remembered()).isZero();
+    assertThat(fn.pending()).isEqualTo(1);
+    assertThat(fn.duplicates()).isEqualTo(1);
     assertThat(h.extractOutputValues()).hasSize(1); // no negative after a positive
   }
 
@@ -330,10 +337,13 @@ class LabelJoinFunctionTest {
     assertThat(fn.pending()).isZero();
     assertThat(fn.remembered()).isEqualTo(2); // a and b; c and d were forgotten at once
     assertThat(fn.forgottenEarly()).isEqualTo(2);
-    assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+    assertEmpty(h); // remembered outside keyed state
     send(h, click("a", 3_000)); // remembered: a duplicate
     assertThat(fn.duplicates()).isEqualTo(1);
+    send(h, click("c", 3_000)); // forgotten: waits as an early click
+    assertThat(fn.pending()).isEqualTo(1);
     h.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    assertThat(fn.orphanClicks()).isEqualTo(1); // its wait ended: the timer also expires a and b
     assertThat(fn.remembered()).isZero();
     assertEmpty(h);
   }
@@ -350,12 +360,80 @@ class LabelJoinFunctionTest {
     LabelJoinFunction restoredFn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
     var restored = harness(restoredFn, snapshot);
     assertThat(restoredFn.remembered()).isEqualTo(2);
+    send(restored, click("b", 3_000)); // still known after the restore
+    assertThat(restoredFn.duplicates()).isEqualTo(1);
     send(restored, impression("c", 1_000));
     send(restored, click("c", 2_000));
     assertThat(restoredFn.forgottenEarly()).isEqualTo(1);
     restored.processWatermark(1_000 + WINDOW + ALLOWANCE);
+    send(restored, impression("d", 1_000 + WINDOW + ALLOWANCE));
     assertThat(restoredFn.remembered()).isZero();
-    assertEmpty(restored);
+    assertThat(restoredFn.pending()).isEqualTo(1);
+  }
+
+  @Test
+  void rememberedOutcomesFollowTheirKeyGroupsWhenTheJoinIsRescaled() throws Exception {
+    int maxParallelism = 128;
+    LabelJoinFunction fn = join(ALLOWANCE);
+    var one =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(fn),
+            new ImpressionIdSelector(),
+            Types.STRING,
+            maxParallelism,
+            1,
+            0);
+    opened.add(one);
+    one.open();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      String id = "imp-" + i;
+      ids.add(id);
+      send(one, impression(id, 1_000));
+      if (i % 2 == 0) {
+        send(one, click(id, 2_000)); // even ids positive, odd ids negative at the window's end
+      }
+    }
+    one.processWatermark(1_000 + WINDOW);
+    assertThat(fn.remembered()).isEqualTo(200);
+    OperatorSubtaskState snapshot = one.snapshot(1, 1);
+
+    List<LabelJoinFunction> fns = new ArrayList<>();
+    List<KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample>> two =
+        new ArrayList<>();
+    for (int subtask = 0; subtask < 2; subtask++) {
+      LabelJoinFunction f = join(ALLOWANCE);
+      var h =
+          new KeyedOneInputStreamOperatorTestHarness<>(
+              new KeyedProcessOperator<>(f),
+              new ImpressionIdSelector(),
+              Types.STRING,
+              maxParallelism,
+              2,
+              subtask);
+      opened.add(h);
+      h.initializeState(
+          AbstractStreamOperatorTestHarness.repartitionOperatorState(
+              snapshot, maxParallelism, 1, 2, subtask));
+      h.open();
+      fns.add(f);
+      two.add(h);
+    }
+    assertThat(fns.get(0).remembered() + fns.get(1).remembered()).isEqualTo(200);
+    assertThat(fns.get(0).remembered()).isBetween(50L, 150L); // split, not copied
+    for (String id : ids) {
+      int owner = KeyGroupRangeAssignment.assignKeyToParallelOperator(id, maxParallelism, 2);
+      send(two.get(owner), click(id, 3_000));
+    }
+    long late = 0;
+    long dups = 0;
+    for (int subtask = 0; subtask < 2; subtask++) {
+      late += late(two.get(subtask)).size();
+      dups += fns.get(subtask).duplicates();
+      assertThat(fns.get(subtask).pending()).as("nothing mistaken for an early click").isZero();
+    }
+    assertThat(late).isEqualTo(100);
+    assertThat(dups).isEqualTo(100);
   }
 
   @Test

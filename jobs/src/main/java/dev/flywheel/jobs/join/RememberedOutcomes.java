@@ -1,0 +1,353 @@
+package dev.flywheel.jobs.join;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.LongBuffer;
+import java.util.Arrays;
+import java.util.function.IntPredicate;
+
+/**
+ * The outcomes the {@link LabelJoinFunction} remembers after it labelled an impression id: which
+ * ids were labelled positive or negative, until when. It answers "was this id labelled, and how?"
+ * for a later click (late or duplicate) or a replayed impression (duplicate).
+ *
+ * <p>Why not Flink keyed state: a remembered id used to be a keyed state entry with its own
+ * event-time timer, for {@code window + allowance} after its impression: most of the join's state,
+ * timers and checkpoint bytes, and millions of small heap objects the young GC had to scan (see
+ * docs/join.md, "State"). Here an id is a 64-bit fingerprint in primitive arrays: two FIFO rings
+ * (positives, negatives: each in roughly the order its ids expire) and one open-addressing index.
+ * No objects per id, no timers; a checkpoint copies 16 bytes per id in bulk.
+ *
+ * <p>The fingerprint's upper 32 bits are the id's {@link String#hashCode()}, the key Flink assigns
+ * key groups from, so a restore can keep only the ids of its own key groups (union list state, see
+ * {@link #restore}); the lower 32 bits are an independent hash of the characters. Two ids are
+ * mistaken for each other only if both halves collide: with {@code n} ids remembered, a new id
+ * collides with probability about {@code n / 2^64} (5e-14 at a million).
+ *
+ * <p>Expiry is exact for lookups (an id whose time is up is never reported) and lazy in memory: an
+ * id leaves the arrays when it reaches the head of its ring and its time is up, so an id can stay
+ * behind a later one by the spread of the expiry times in its ring (for positives, the spread of
+ * click delays). At most {@code capacity} ids are held; {@link #remember} refuses more. Not thread
+ * safe; {@link #snapshot} returns a copy.
+ */
+final class RememberedOutcomes {
+  /** No outcome remembered for the id. */
+  static final int NONE = 0;
+
+  static final int POSITIVE = JoinState.RESOLVED_POSITIVE;
+  static final int NEGATIVE = JoinState.RESOLVED_NEGATIVE;
+
+  private static final int FORMAT_VERSION = 1;
+  private static final int INITIAL_RING = 1024;
+
+  private final int capacity;
+  private final Ring positives = new Ring();
+  private final Ring negatives = new Ring();
+
+  // the index: fingerprint -> (expiry, outcome), linear probing, 0 marks a free slot
+  private long[] keys = new long[2 * INITIAL_RING];
+  private long[] expiries = new long[2 * INITIAL_RING];
+  private byte[] outcomes = new byte[2 * INITIAL_RING];
+  private int indexed;
+
+  /**
+   * @param capacity the most ids held at once (both outcomes together), at least 1
+   */
+  RememberedOutcomes(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
+    }
+    this.capacity = capacity;
+  }
+
+  /** The 64-bit fingerprint of an impression id (never 0): hashCode high, a second hash low. */
+  static long fingerprint(String id) {
+    int h = 0x9747b28c;
+    int n = id.length();
+    for (int i = 0; i < n; i++) {
+      int k = id.charAt(i) * 0xcc9e2d51;
+      k = Integer.rotateLeft(k, 15) * 0x1b873593;
+      h ^= k;
+      h = Integer.rotateLeft(h, 13) * 5 + 0xe6546b64;
+    }
+    h ^= n;
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    h *= 0xc2b2ae35;
+    h ^= h >>> 16;
+    long fp = ((long) id.hashCode() << 32) | (h & 0xffffffffL);
+    return fp == 0 ? 1 : fp;
+  }
+
+  /** The key hash Flink assigns the id's key group from ({@code String.hashCode()}). */
+  static int keyHash(long fingerprint) {
+    return (int) (fingerprint >>> 32);
+  }
+
+  /**
+   * Remembers {@code fingerprint}'s outcome until the watermark reaches {@code expiry}, replacing
+   * any earlier outcome of the same id. Returns false, remembering nothing, if {@code capacity} ids
+   * are held even after dropping the expired ones.
+   */
+  boolean remember(long fingerprint, int outcome, long expiry, long watermark) {
+    if (outcome != POSITIVE && outcome != NEGATIVE) {
+      throw new IllegalArgumentException("outcome must be POSITIVE or NEGATIVE, got " + outcome);
+    }
+    expire(watermark);
+    if (size() >= capacity) {
+      return false;
+    }
+    put(fingerprint, expiry, outcome);
+    (outcome == POSITIVE ? positives : negatives).add(fingerprint, expiry);
+    return true;
+  }
+
+  /** The remembered outcome of {@code fingerprint} at {@code watermark}: NONE once expired. */
+  int outcome(long fingerprint, long watermark) {
+    int slot = find(fingerprint);
+    if (slot < 0 || expiries[slot] <= watermark) {
+      return NONE;
+    }
+    return outcomes[slot];
+  }
+
+  /** Drops the ids at the heads of the rings whose expiry the watermark has reached. */
+  void expire(long watermark) {
+    expire(positives, POSITIVE, watermark);
+    expire(negatives, NEGATIVE, watermark);
+  }
+
+  /** Ids held (including expired ones still waiting behind a later one in their ring). */
+  int size() {
+    return positives.size + negatives.size;
+  }
+
+  private void expire(Ring ring, int outcome, long watermark) {
+    while (ring.size > 0 && ring.headExpiry() <= watermark) {
+      long fp = ring.headFingerprint();
+      long expiry = ring.headExpiry();
+      ring.pop();
+      int slot = find(fp);
+      // a re-labelled id has a newer entry in the index: leave it
+      if (slot >= 0 && expiries[slot] == expiry && outcomes[slot] == outcome) {
+        removeSlot(slot);
+      }
+    }
+  }
+
+  // ---- the index ----
+
+  private int find(long fp) {
+    int mask = keys.length - 1;
+    for (int slot = (int) fp & mask; ; slot = (slot + 1) & mask) {
+      long k = keys[slot];
+      if (k == fp) {
+        return slot;
+      }
+      if (k == 0) {
+        return -1;
+      }
+    }
+  }
+
+  private void put(long fp, long expiry, int outcome) {
+    int slot = find(fp);
+    if (slot < 0) {
+      if (2 * (indexed + 1) > keys.length) {
+        rehash(2 * keys.length);
+      }
+      int mask = keys.length - 1;
+      slot = (int) fp & mask;
+      while (keys[slot] != 0) {
+        slot = (slot + 1) & mask;
+      }
+      keys[slot] = fp;
+      indexed++;
+    }
+    expiries[slot] = expiry;
+    outcomes[slot] = (byte) outcome;
+  }
+
+  /** Removes a slot and shifts the following run back, so no probe sequence is broken. */
+  private void removeSlot(int slot) {
+    int mask = keys.length - 1;
+    int hole = slot;
+    for (int next = (hole + 1) & mask; keys[next] != 0; next = (next + 1) & mask) {
+      int home = (int) keys[next] & mask;
+      // move next into the hole unless its home lies cyclically in (hole, next]
+      boolean stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+      if (!stays) {
+        keys[hole] = keys[next];
+        expiries[hole] = expiries[next];
+        outcomes[hole] = outcomes[next];
+        hole = next;
+      }
+    }
+    keys[hole] = 0;
+    indexed--;
+  }
+
+  private void rehash(int length) {
+    long[] oldKeys = keys;
+    long[] oldExpiries = expiries;
+    byte[] oldOutcomes = outcomes;
+    keys = new long[length];
+    expiries = new long[length];
+    outcomes = new byte[length];
+    int mask = length - 1;
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] != 0) {
+        int slot = (int) oldKeys[i] & mask;
+        while (keys[slot] != 0) {
+          slot = (slot + 1) & mask;
+        }
+        keys[slot] = oldKeys[i];
+        expiries[slot] = oldExpiries[i];
+        outcomes[slot] = oldOutcomes[i];
+      }
+    }
+  }
+
+  // ---- checkpoints ----
+
+  /**
+   * The held ids as one byte array, copied in bulk: version, the counts of positives and negatives,
+   * then each ring's fingerprints and expiries (big-endian longs, ring order). Expired ids and ids
+   * a re-label superseded are written too: the restoring side's watermark decides, and a re-label
+   * always has the later expiry, so a restore that inserts in expiry order keeps it.
+   */
+  byte[] snapshot() {
+    int p = positives.size;
+    int n = negatives.size;
+    ByteBuffer out = ByteBuffer.allocate(12 + 16 * (p + n));
+    out.putInt(FORMAT_VERSION).putInt(p).putInt(n);
+    LongBuffer longs = out.asLongBuffer();
+    positives.copyTo(longs);
+    negatives.copyTo(longs);
+    return out.array();
+  }
+
+  /**
+   * Adds the ids of snapshots (of any number of subtasks) whose key hash {@code ownsKeyHash}
+   * accepts, in the order of their expiry (so the rings stay ordered and a re-label wins over the
+   * outcome it replaced). Ids beyond {@code capacity} are dropped; returns how many.
+   */
+  int restore(Iterable<byte[]> snapshots, IntPredicate ownsKeyHash) throws IOException {
+    long[] fps = new long[0];
+    long[] exps = new long[0];
+    byte[] outs = new byte[0];
+    int count = 0;
+    for (byte[] bytes : snapshots) {
+      ByteBuffer in = ByteBuffer.wrap(bytes);
+      int version = in.getInt();
+      if (version != FORMAT_VERSION) {
+        throw new IOException("unknown remembered-outcomes format version " + version);
+      }
+      int[] sections = {in.getInt(), in.getInt()};
+      int[] outcome = {POSITIVE, NEGATIVE};
+      LongBuffer longs = in.asLongBuffer();
+      for (int s = 0; s < 2; s++) {
+        long[] f = new long[sections[s]];
+        long[] e = new long[sections[s]];
+        longs.get(f).get(e);
+        for (int i = 0; i < f.length; i++) {
+          if (!ownsKeyHash.test(keyHash(f[i]))) {
+            continue;
+          }
+          if (count == fps.length) {
+            int length = Math.max(16, 2 * count);
+            fps = Arrays.copyOf(fps, length);
+            exps = Arrays.copyOf(exps, length);
+            outs = Arrays.copyOf(outs, length);
+          }
+          fps[count] = f[i];
+          exps[count] = e[i];
+          outs[count] = (byte) outcome[s];
+          count++;
+        }
+      }
+    }
+    Integer[] order = new Integer[count];
+    for (int i = 0; i < count; i++) {
+      order[i] = i;
+    }
+    long[] expiry = exps;
+    Arrays.sort(order, (a, b) -> Long.compare(expiry[a], expiry[b]));
+    int dropped = 0;
+    for (Integer i : order) {
+      if (size() >= capacity) {
+        dropped++;
+        continue;
+      }
+      put(fps[i], expiry[i], outs[i]);
+      (outs[i] == POSITIVE ? positives : negatives).add(fps[i], expiry[i]);
+    }
+    return dropped;
+  }
+
+  /** A growable FIFO of (fingerprint, expiry) pairs. */
+  private static final class Ring {
+    private long[] fingerprints = new long[INITIAL_RING];
+    private long[] expiries = new long[INITIAL_RING];
+    private int head;
+    private int size;
+
+    void add(long fp, long expiry) {
+      if (size == fingerprints.length) {
+        grow();
+      }
+      int at = (head + size) & (fingerprints.length - 1);
+      fingerprints[at] = fp;
+      expiries[at] = expiry;
+      size++;
+    }
+
+    long headFingerprint() {
+      return fingerprints[head];
+    }
+
+    long headExpiry() {
+      return expiries[head];
+    }
+
+    void pop() {
+      head = (head + 1) & (fingerprints.length - 1);
+      size--;
+    }
+
+    long fingerprint(int i) {
+      return fingerprints[(head + i) & (fingerprints.length - 1)];
+    }
+
+    long expiry(int i) {
+      return expiries[(head + i) & (fingerprints.length - 1)];
+    }
+
+    /**
+     * Appends the fingerprints, then the expiries, in ring order (at most two bulk copies each).
+     */
+    void copyTo(LongBuffer out) {
+      copyRange(fingerprints, out);
+      copyRange(expiries, out);
+    }
+
+    private void copyRange(long[] values, LongBuffer out) {
+      int first = Math.min(size, values.length - head);
+      out.put(values, head, first);
+      out.put(values, 0, size - first);
+    }
+
+    private void grow() {
+      long[] fps = new long[2 * fingerprints.length];
+      long[] exp = new long[2 * fingerprints.length];
+      for (int i = 0; i < size; i++) {
+        fps[i] = fingerprint(i);
+        exp[i] = expiry(i);
+      }
+      fingerprints = fps;
+      expiries = exp;
+      head = 0;
+    }
+  }
+}
