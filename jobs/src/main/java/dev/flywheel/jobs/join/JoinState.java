@@ -1,14 +1,15 @@
 package dev.flywheel.jobs.join;
 
 import dev.flywheel.jobs.events.Event;
+import java.util.Arrays;
 import java.util.Objects;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * Per-impression-id state of the {@link LabelJoinFunction}: one of four phases, the held impression
- * or early click, and the one event-time timer registered for the key. Serialized by {@link
- * JoinStateSerializer} (through {@code @TypeInfo}; no reflection, no Kryo); phases are stable
- * integer codes, never enum ordinals.
+ * (as bytes) or early click, and the one event-time timer registered for the key. Serialized by
+ * {@link JoinStateSerializer} (through {@code @TypeInfo}; no reflection, no Kryo); phases are
+ * stable integer codes, never enum ordinals.
  */
 @TypeInfo(JoinStateSerializer.Factory.class)
 public class JoinState {
@@ -26,8 +27,13 @@ public class JoinState {
 
   public int phase;
 
-  /** The held impression while {@link #WAITING_FOR_CLICK}, else null. */
-  public Event impression;
+  /**
+   * The held impression while {@link #WAITING_FOR_CLICK}, else null: its bytes in {@link
+   * dev.flywheel.jobs.events.EventSerializer}'s layout ({@link JoinStateSerializer#encode}), one
+   * array instead of an event's dozen objects, because held impressions are most of what survives a
+   * young collection. Never modified once set (copies share it).
+   */
+  public byte[] impression;
 
   /** The held click while {@link #WAITING_FOR_IMPRESSION}, else null. */
   public Event click;
@@ -44,7 +50,7 @@ public class JoinState {
   public boolean equals(Object o) {
     return o instanceof JoinState s
         && phase == s.phase
-        && Objects.equals(impression, s.impression)
+        && Arrays.equals(impression, s.impression)
         && Objects.equals(click, s.click)
         && impressionTs == s.impressionTs
         && timer == s.timer;
@@ -52,6 +58,6 @@ public class JoinState {
 
   @Override
   public int hashCode() {
-    return Objects.hash(phase, impression, click, impressionTs, timer);
+    return Objects.hash(phase, Arrays.hashCode(impression), click, impressionTs, timer);
   }
 }

@@ -5,13 +5,16 @@ import dev.flywheel.jobs.events.EventSerializer;
 import dev.flywheel.jobs.types.RecordSerializer;
 import dev.flywheel.jobs.types.SerializerTypeInfo;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Type;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputView;
 
 /**
@@ -20,8 +23,11 @@ import org.apache.flink.core.memory.DataOutputView;
  * asynchronous checkpoint holds them).
  *
  * <p>Layout (version 1): {@code int phase}, the impression and the click (each a presence byte then
- * {@link EventSerializer}'s layout), {@code long impressionTs}, {@code long timer}. {@link #copy}
- * is deep. Stateless; {@link #INSTANCE} is shared.
+ * {@link EventSerializer}'s layout), {@code long impressionTs}, {@code long timer}. The held
+ * impression is kept in memory as exactly those bytes ({@link #encode}), so it is written in one
+ * call and {@link #copy} shares it (it is never modified); the click is copied deeply. Reading
+ * decodes the impression and encodes it again, which also checks it. Stateless; {@link #INSTANCE}
+ * is shared.
  */
 public final class JoinStateSerializer extends RecordSerializer<JoinState> {
   private static final long serialVersionUID = 1L;
@@ -47,7 +53,7 @@ public final class JoinStateSerializer extends RecordSerializer<JoinState> {
   public JoinState copy(JoinState from) {
     JoinState s = new JoinState();
     s.phase = from.phase;
-    s.impression = from.impression == null ? null : EventSerializer.INSTANCE.copy(from.impression);
+    s.impression = from.impression; // immutable bytes
     s.click = from.click == null ? null : EventSerializer.INSTANCE.copy(from.click);
     s.impressionTs = from.impressionTs;
     s.timer = from.timer;
@@ -57,7 +63,10 @@ public final class JoinStateSerializer extends RecordSerializer<JoinState> {
   @Override
   public void serialize(JoinState s, DataOutputView out) throws IOException {
     out.writeInt(s.phase);
-    writeEvent(s.impression, out);
+    out.writeBoolean(s.impression != null);
+    if (s.impression != null) {
+      out.write(s.impression);
+    }
     writeEvent(s.click, out);
     out.writeLong(s.impressionTs);
     out.writeLong(s.timer);
@@ -67,11 +76,38 @@ public final class JoinStateSerializer extends RecordSerializer<JoinState> {
   public JoinState deserialize(DataInputView in) throws IOException {
     JoinState s = new JoinState();
     s.phase = in.readInt();
-    s.impression = readEvent(in);
+    Event impression = readEvent(in);
+    s.impression = impression == null ? null : encode(impression);
     s.click = readEvent(in);
     s.impressionTs = in.readLong();
     s.timer = in.readLong();
     return s;
+  }
+
+  /** {@code event} in {@link EventSerializer}'s layout, as a new array. */
+  public static byte[] encode(Event event) {
+    return encode(event, new DataOutputSerializer(256));
+  }
+
+  /** {@code event} in {@link EventSerializer}'s layout, written through {@code scratch}. */
+  static byte[] encode(Event event, DataOutputSerializer scratch) {
+    scratch.clear();
+    try {
+      EventSerializer.INSTANCE.serialize(event, scratch);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode an event in memory", e); // never
+    }
+    return scratch.getCopyOfBuffer();
+  }
+
+  /** The event {@link #encode} wrote, read through {@code scratch}. */
+  static Event decode(byte[] bytes, DataInputDeserializer scratch) {
+    scratch.setBuffer(bytes);
+    try {
+      return EventSerializer.INSTANCE.deserialize(scratch);
+    } catch (IOException e) {
+      throw new UncheckedIOException("held impression bytes are corrupt", e);
+    }
   }
 
   private static void writeEvent(Event e, DataOutputView out) throws IOException {

@@ -16,6 +16,8 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
@@ -95,6 +97,8 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   private transient Counter shed;
   private transient Counter forgottenEarly;
   private transient long forgottenOnRestore;
+  private transient DataOutputSerializer encoder;
+  private transient DataInputDeserializer decoder;
 
   /**
    * @param window attribution window: how long after an impression a click counts
@@ -158,6 +162,8 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
               .build());
     }
     state = getRuntimeContext().getState(descriptor);
+    encoder = new DataOutputSerializer(256);
+    decoder = new DataInputDeserializer();
     MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("flywheel").addGroup("join");
     positives = group.counter("positives");
     negatives = group.counter("negatives");
@@ -304,7 +310,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
         if (click.ts < s.impressionTs + windowMs) {
           ctx.timerService().deleteEventTimeTimer(s.timer);
           out.collect(
-              LabeledExample.fromImpression(s.impression, 1.0, Math.max(click.ts, s.impressionTs)));
+              LabeledExample.fromImpression(held(s), 1.0, Math.max(click.ts, s.impressionTs)));
           positives.inc();
           resolve(s, JoinState.RESOLVED_POSITIVE, ctx);
         } else {
@@ -326,7 +332,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
     }
     switch (s.phase) {
       case JoinState.WAITING_FOR_CLICK -> {
-        out.collect(LabeledExample.fromImpression(s.impression, 0.0, timestamp));
+        out.collect(LabeledExample.fromImpression(held(s), 0.0, timestamp));
         negatives.inc();
         resolve(s, JoinState.RESOLVED_NEGATIVE, ctx);
       }
@@ -348,7 +354,7 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
   /** Holds {@code impression} until its window ends. */
   private void hold(JoinState s, Event impression, Context ctx) {
     s.phase = JoinState.WAITING_FOR_CLICK;
-    s.impression = impression;
+    s.impression = JoinStateSerializer.encode(impression, encoder);
     s.impressionTs = impression.ts;
     s.timer = impression.ts + windowMs;
     ctx.timerService().registerEventTimeTimer(s.timer);
@@ -371,6 +377,11 @@ public class LabelJoinFunction extends KeyedProcessFunction<String, Event, Label
     if (!outcomes.remember(fingerprint, phase, forgetAt, watermark)) {
       forgottenEarly.inc(); // over the bound: a later duplicate or late click is not recognised
     }
+  }
+
+  /** The impression {@code s} holds, decoded. */
+  private Event held(JoinState s) {
+    return JoinStateSerializer.decode(s.impression, decoder);
   }
 
   private void late(Event click, Context ctx) {

@@ -3,6 +3,7 @@ package dev.flywheel.jobs.join;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flywheel.jobs.events.Event;
+import dev.flywheel.jobs.events.EventSerializer;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
 import java.time.Duration;
@@ -541,13 +542,27 @@ class LabelJoinFunctionTest {
     TypeSerializer<JoinState> serializer = info.createSerializer(config);
     JoinState s = new JoinState();
     s.phase = JoinState.WAITING_FOR_CLICK;
-    s.impression = impression("a", 1_000);
+    Event held = impression("a", 1_000);
+    s.impression = JoinStateSerializer.encode(held);
     s.impressionTs = 1_000;
     s.timer = 11_000;
     DataOutputSerializer out = new DataOutputSerializer(128);
     serializer.serialize(s, out);
     JoinState copy = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
     assertThat(copy.impression).isEqualTo(s.impression);
+    assertThat(JoinStateSerializer.decode(copy.impression, new DataInputDeserializer()))
+        .isEqualTo(held);
+
+    // the bytes are those of the layout that held the impression as an event (checkpoints of
+    // earlier versions restore): phase, presence, the event, no click, the two times
+    DataOutputSerializer layout = new DataOutputSerializer(128);
+    layout.writeInt(s.phase);
+    layout.writeBoolean(true);
+    EventSerializer.INSTANCE.serialize(held, layout);
+    layout.writeBoolean(false);
+    layout.writeLong(s.impressionTs);
+    layout.writeLong(s.timer);
+    assertThat(out.getCopyOfBuffer()).isEqualTo(layout.getCopyOfBuffer());
     assertThat(copy.click).isNull();
     assertThat(copy.phase).isEqualTo(s.phase);
     assertThat(copy.timer).isEqualTo(s.timer);
