@@ -20,6 +20,7 @@ import dev.flywheel.jobs.train.TrainerFunction;
 import dev.flywheel.jobs.updates.ModelUpdate;
 import dev.flywheel.jobs.updates.ModelUpdateSchemas;
 import dev.flywheel.model.io.ModelCodec;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -27,6 +28,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -55,6 +57,13 @@ public final class FlywheelJob {
   public static final String UID_DECODE = "decode";
   public static final String UID_EVENT_TIME = "event-time";
   public static final String UID_LABEL_JOIN = "label-join";
+
+  /**
+   * The network buffer timeout the job sets unless {@code execution.buffer-timeout.interval} is
+   * given: how long a partly filled buffer waits before it is sent.
+   */
+  public static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(5);
+
   public static final String UID_EXAMPLES = "example-events";
   public static final String UID_TRAINER = "trainer";
   public static final String UID_SCORER_UPDATES = "scorer-updates";
@@ -157,9 +166,10 @@ public final class FlywheelJob {
   /**
    * The Flink configuration the job relies on: generic types disabled (a Kryo fallback fails at
    * submission), object reuse on unless {@code pipeline.object-reuse} is given (safe for this job's
-   * functions, see docs/pipeline.md), checkpointing at the configured interval, exactly-once
-   * checkpoints, the configured parallelism, and every non-{@code flywheel.} key given on the
-   * command line.
+   * functions, see docs/pipeline.md), a network buffer timeout of {@link #DEFAULT_BUFFER_TIMEOUT}
+   * unless {@code execution.buffer-timeout.interval} is given, checkpointing at the configured
+   * interval, exactly-once checkpoints, the configured parallelism, and every non-{@code flywheel.}
+   * key given on the command line.
    *
    * @throws IllegalArgumentException if the command line enables unaligned checkpoints (the
    *     scorer's state relies on aligned ones)
@@ -174,6 +184,12 @@ public final class FlywheelJob {
       // and emits fresh instances; docs/pipeline.md has the reasoning, ObjectReuseSafetyTest the
       // checks.
       c.set(PipelineOptions.OBJECT_REUSE, true);
+    }
+    if (!c.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
+      // A record waits in a partly filled network buffer until the buffer fills or this timeout
+      // flushes it (Flink's default 100 ms): at this job's per-channel rates, tens of ms on every
+      // hop before the scorer, and on the trainer's model updates. docs/pipeline.md, "Latency".
+      c.set(ExecutionOptions.BUFFER_TIMEOUT, DEFAULT_BUFFER_TIMEOUT);
     }
     c.set(PipelineOptions.NAME, JOB_NAME);
     c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());

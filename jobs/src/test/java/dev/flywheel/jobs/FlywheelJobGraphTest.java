@@ -7,6 +7,7 @@ import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.testing.Fixtures;
 import dev.flywheel.jobs.updates.ModelUpdate;
 import dev.flywheel.model.io.ModelCodec;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Objects;
@@ -15,6 +16,7 @@ import java.util.Set;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
@@ -92,6 +94,22 @@ class FlywheelJobGraphTest {
     chunk.kind = ModelUpdate.Kind.SNAPSHOT;
     chunk.catchUp = true;
     assertThat(FlywheelJob.forScorer(chunk)).as("a catch-up snapshot").isFalse();
+  }
+
+  @Test
+  void theNetworkBufferTimeoutIsShortUnlessGiven() {
+    assertThat(
+            FlywheelJob.flinkConfiguration(JobSettings.defaults())
+                .get(ExecutionOptions.BUFFER_TIMEOUT))
+        .isEqualTo(Duration.ofMillis(5))
+        .isEqualTo(FlywheelJob.DEFAULT_BUFFER_TIMEOUT);
+    JobSettings given = Fixtures.settings("--execution.buffer-timeout.interval", "100ms");
+    assertThat(FlywheelJob.flinkConfiguration(given).get(ExecutionOptions.BUFFER_TIMEOUT))
+        .isEqualTo(Duration.ofMillis(100));
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            FlywheelJob.flinkConfiguration(JobSettings.defaults()));
+    assertThat(env.getBufferTimeout()).isEqualTo(5);
   }
 
   @Test

@@ -17,7 +17,8 @@ import javax.management.openmbean.CompositeData;
  * tail was the whole JVM stopped. G1's young and mixed collections are reported by the "G1 Young
  * Generation" bean, full collections by "G1 Old Generation"; both are stop-the-world, and the
  * notification's duration is the pause. G1's concurrent marking is not a pause and has no
- * notification on Java 17.
+ * notification on Java 17; the cycle beans of newer JDKs and of ZGC and Shenandoah are skipped
+ * ({@link #isConcurrentCycle}).
  */
 final class GcPauses implements NotificationListener, AutoCloseable {
   /** One pause: its start (epoch ms) and length (ms). */
@@ -50,12 +51,21 @@ final class GcPauses implements NotificationListener, AutoCloseable {
     }
     GarbageCollectionNotificationInfo info =
         GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-    if (info.getGcName().contains("Concurrent")) {
-      return; // a concurrent cycle (newer JDKs report one), not a pause
+    if (isConcurrentCycle(info.getGcName())) {
+      return;
     }
     add(
         new Pause(
             jvmStartMillis + info.getGcInfo().getStartTime(), info.getGcInfo().getDuration()));
+  }
+
+  /**
+   * Whether a collector bean reports whole concurrent cycles rather than pauses: G1's "G1
+   * Concurrent GC" (newer JDKs), ZGC's and Shenandoah's "... Cycles" (their pauses come from the
+   * "... Pauses" beans).
+   */
+  static boolean isConcurrentCycle(String gcName) {
+    return gcName.contains("Concurrent") || gcName.endsWith("Cycles");
   }
 
   synchronized void add(Pause pause) {

@@ -429,6 +429,17 @@ class BenchPiecesTest {
   }
 
   @Test
+  void gcPausesSkipsTheBeansOfConcurrentCycles() {
+    assertThat(GcPauses.isConcurrentCycle("G1 Concurrent GC")).isTrue();
+    assertThat(GcPauses.isConcurrentCycle("ZGC Cycles")).isTrue();
+    assertThat(GcPauses.isConcurrentCycle("Shenandoah Cycles")).isTrue();
+    assertThat(GcPauses.isConcurrentCycle("G1 Young Generation")).isFalse();
+    assertThat(GcPauses.isConcurrentCycle("G1 Old Generation")).isFalse();
+    assertThat(GcPauses.isConcurrentCycle("ZGC Pauses")).isFalse();
+    assertThat(GcPauses.isConcurrentCycle("Shenandoah Pauses")).isFalse();
+  }
+
+  @Test
   void gcPausesHearsThisJvmsCollections() throws InterruptedException {
     long from = System.currentTimeMillis() - 1;
     try (GcPauses gc = GcPauses.start()) {
