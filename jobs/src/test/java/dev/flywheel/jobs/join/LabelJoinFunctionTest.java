@@ -6,6 +6,7 @@ import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventSerializer;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
+import dev.flywheel.jobs.types.KeyStringTypeInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -530,6 +531,36 @@ class LabelJoinFunctionTest {
     assertThat(secondFn.pending()).isEqualTo(straightFn.pending()).isZero();
     assertEmpty(second);
     assertEmpty(straight);
+  }
+
+  @Test
+  void aCheckpointKeyedWithFlinksStringSerializerRestoresWithTheBulkOne() throws Exception {
+    List<Object> steps = stream(11L);
+    int cut = steps.size() / 2;
+    var straight = harness(join(ALLOWANCE), null);
+    play(straight, steps);
+
+    var first = harness(join(ALLOWANCE), null); // keyed by Types.STRING, as earlier versions
+    play(first, steps.subList(0, cut));
+    OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
+    List<LabeledExample> actual = new ArrayList<>(first.extractOutputValues());
+    assertThat(first.numKeyedStateEntries()).isPositive(); // keys and timers cross the restore
+
+    var second =
+        new KeyedOneInputStreamOperatorTestHarness<>(
+            new KeyedProcessOperator<>(join(ALLOWANCE)),
+            new ImpressionIdSelector(),
+            KeyStringTypeInfo.INSTANCE);
+    opened.add(second);
+    ((SerializerConfigImpl) second.getExecutionConfig().getSerializerConfig())
+        .setGenericTypes(false);
+    second.setup();
+    second.initializeState(snapshot);
+    second.open();
+    play(second, steps.subList(cut, steps.size()));
+    actual.addAll(second.extractOutputValues());
+    assertThat(actual).containsExactlyElementsOf(straight.extractOutputValues());
+    assertEmpty(second);
   }
 
   @Test
