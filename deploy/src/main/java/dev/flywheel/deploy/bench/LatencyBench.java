@@ -341,8 +341,9 @@ final class LatencyBench {
 
   /**
    * Writes the window's latency timeline: per {@value Window#TIMELINE_BUCKET_MS} ms of intended
-   * send time, the predictions, their largest append latency, and the GC pauses of the harness JVM
-   * that started in it (count, ms). Returns the file.
+   * send time (from the window's start, and as epoch ms to line it up with Flink's log), the
+   * predictions, their largest append latency, and the GC pauses of the harness JVM that started in
+   * it (count, ms). Returns the file.
    */
   private Path writeTimeline(Window window, List<GcPauses.Pause> pauses, int repeat, double rate)
       throws IOException {
@@ -367,10 +368,12 @@ final class LatencyBench {
     }
     StringBuilder csv =
         new StringBuilder(
-            "ms_from_window_start,predictions,max_latency_ms,gc_pauses,gc_pause_ms\n");
+            "ms_from_window_start,epoch_ms,predictions,max_latency_ms,gc_pauses,gc_pause_ms\n");
     synchronized (window) {
       for (int b = 0; b < n; b++) {
         csv.append((long) b * Window.TIMELINE_BUCKET_MS)
+            .append(',')
+            .append(window.fromMillis + (long) b * Window.TIMELINE_BUCKET_MS)
             .append(',')
             .append(window.bucketCount[b])
             .append(',')

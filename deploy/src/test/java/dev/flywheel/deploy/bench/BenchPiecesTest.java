@@ -407,10 +407,10 @@ class BenchPiecesTest {
 
     assertThat(csv.split("\n"))
         .containsExactly(
-            "ms_from_window_start,predictions,max_latency_ms,gc_pauses,gc_pause_ms",
-            "0,2,60,2,45",
-            "100,0,0,0,0",
-            "200,1,5,0,0");
+            "ms_from_window_start,epoch_ms,predictions,max_latency_ms,gc_pauses,gc_pause_ms",
+            "0,10000,2,60,2,45",
+            "100,10100,0,0,0,0",
+            "200,10200,1,5,0,0");
   }
 
   @Test
