@@ -260,6 +260,26 @@ public final class FlywheelOptions {
           "Largest model-update payload per Kafka record; larger updates are split in chunks."
               + " At most 1000000 so a chunk and its header fit Kafka's default 1 MiB record.");
 
+  // ---------------------------------------------------------------- scorer
+
+  public static final ConfigOption<Integer> SCORER_RESTORE_HOLD_MAX_EVENTS =
+      option(
+          key("flywheel.scorer.restore-hold.max-events").intType().defaultValue(100_000),
+          "Checkpoints do not carry the scorer's models: after a restore the scorer holds the"
+              + " events of each model it served until the trainer's reset snapshot brings the"
+              + " model back (about a publish interval after the trainer's first batch). At most"
+              + " this many held events per subtask; beyond that the held events are scored with"
+              + " the initial model (version 0). 0 scores with the initial model at once.");
+
+  public static final ConfigOption<Duration> SCORER_RESTORE_HOLD_TIMEOUT =
+      option(
+          key("flywheel.scorer.restore-hold.timeout")
+              .durationType()
+              .defaultValue(Duration.ofSeconds(30)),
+          "Longest time (processing time, checked on every record of either input) after a"
+              + " restore that the scorer holds events for a model's reset snapshot; then the held"
+              + " events are scored with the initial model (version 0).");
+
   // ---------------------------------------------------------------- model
 
   /** The value of {@link #MODEL_IDS} that allows any model id. */

@@ -73,6 +73,8 @@ public final class JobSettings implements Serializable {
   private final Duration maxWait;
   private final Duration publishInterval;
   private final int snapshotEvery;
+  private final int restoreHoldMaxEvents;
+  private final Duration restoreHoldTimeout;
   private final int chunkBytes;
 
   private final int hashBits;
@@ -171,6 +173,9 @@ public final class JobSettings implements Serializable {
         durationIn(c, TRAINER_PUBLISH_INTERVAL, Duration.ofMillis(10), Duration.ofHours(24));
     snapshotEvery = intIn(c, TRAINER_SNAPSHOT_EVERY, 1, 1_000_000);
     chunkBytes = intIn(c, MODEL_UPDATE_CHUNK_BYTES, 1024, 1_000_000);
+    restoreHoldMaxEvents = intIn(c, SCORER_RESTORE_HOLD_MAX_EVENTS, 0, 10_000_000);
+    restoreHoldTimeout =
+        durationIn(c, SCORER_RESTORE_HOLD_TIMEOUT, Duration.ZERO, Duration.ofHours(1));
 
     hashBits = intIn(c, MODEL_HASH_BITS, 1, FeatureHasher.MAX_BITS);
     hashSeed = read(c, MODEL_HASH_SEED);
@@ -633,6 +638,16 @@ public final class JobSettings implements Serializable {
 
   public int fullSnapshotEvery() {
     return snapshotEvery;
+  }
+
+  /** Most events a scorer subtask holds after a restore while it waits for its models. */
+  public int restoreHoldMaxEvents() {
+    return restoreHoldMaxEvents;
+  }
+
+  /** Longest a scorer waits for its models after a restore before scoring with version 0. */
+  public Duration restoreHoldTimeout() {
+    return restoreHoldTimeout;
   }
 
   public int modelUpdateChunkBytes() {

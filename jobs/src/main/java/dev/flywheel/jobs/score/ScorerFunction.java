@@ -12,9 +12,8 @@ import dev.flywheel.model.SparseBatch;
 import dev.flywheel.model.io.ModelCodec;
 import dev.flywheel.model.io.ModelFormatException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +23,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.OperatorStateStore;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
@@ -47,19 +47,21 @@ import org.apache.flink.util.Collector;
  *       publication each model came from, for the freshness gauge;
  *   <li>{@link #PENDING} (broadcast): the chunks of each incomplete publication, so a checkpoint
  *       taken between two chunks of one publication loses neither;
- *   <li>{@link #CHECKPOINTED} (operator union list state): the served models themselves, written by
- *       subtask 0 only ({@link ServedModel}, streamed by {@link ServedModelSerializer}); the others
- *       add nothing. Checkpoints are aligned, so at the barrier every subtask has applied exactly
- *       the trainer's updates before the trainer's barrier: subtask 0's models are everyone's. On
- *       restore every subtask, at any parallelism, reads the whole union list and serves its
- *       models.
+ *   <li>{@link #HELD} (operator list state, per subtask): the events held after a restore (below).
  * </ul>
  *
- * <p>A checkpoint costs subtask 0 no copy on the checkpoint's synchronous phase: the models go into
- * the state by reference and are <em>frozen</em> (the asynchronous phase streams them while the
- * scorer serves on); the first delta for a frozen model is applied to a copy, which replaces it in
- * service. So subtask 0 copies each changed model at most once per checkpoint interval, and the
- * other subtasks never.
+ * <p><b>The models themselves are not checkpointed.</b> A served model is at most the trainer's
+ * model at the same checkpoint, and the trainer publishes a reset snapshot of its restored model
+ * first after a restart, so a restored scorer gets its models back from the update stream. Writing
+ * them instead cost subtask 0 a 71 MB copy in every checkpoint (seconds of asynchronous writing on
+ * a small machine, the latency tail: docs/bench/pipeline.md, "Fourth round") and a copy of the
+ * model after each checkpoint. After a restore, every model id of {@link #SERVED} is
+ * <em>awaited</em>: its events are held, in arrival order, until the reset snapshot for it is
+ * applied, then scored with it before anything else of that id; at most {@code
+ * flywheel.scorer.restore-hold.max-events} events and {@code flywheel.scorer.restore-hold.timeout}
+ * after the restore, beyond which every held event is scored with what is served then (version 0
+ * for a model still missing, counted). Checkpoints of the previous version, which carried subtask
+ * 0's models in {@link #CHECKPOINTED}, still restore them and serve them at once.
  *
  * <h2>Updates</h2>
  *
@@ -82,9 +84,16 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     implements CheckpointedFunction {
   private static final long serialVersionUID = 1L;
 
-  /** The served models, one copy per job: union list state written by subtask 0 only. */
+  /**
+   * The served models as checkpoints of the previous version carried them (union list state written
+   * by subtask 0): read on restore, never written again.
+   */
   public static final ListStateDescriptor<ServedModel> CHECKPOINTED =
       new ListStateDescriptor<>("served-model-copies", ServedModelSerializer.INSTANCE);
+
+  /** Events held after a restore until their model's reset snapshot arrives (per subtask). */
+  public static final ListStateDescriptor<Event> HELD =
+      new ListStateDescriptor<>("held-events", TypeInformation.of(Event.class));
 
   /**
    * The broadcast state of an earlier version (the snapshot and deltas of each served model, per
@@ -120,11 +129,17 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
   /** The served models by id. */
   private transient Map<String, Model> live;
 
-  /** Models handed to a checkpoint (subtask 0): never changed again, a delta goes to a copy. */
-  private transient Set<Model> frozen;
-
   private transient ListState<ServedModel> checkpointed;
-  private transient boolean writesCheckpoint;
+  private transient ListState<Event> heldState;
+
+  /** Events held since a restore, in arrival order. */
+  private transient List<Event> held;
+
+  /** Model ids served at the restored checkpoint whose reset snapshot has not arrived yet. */
+  private transient Set<String> awaiting;
+
+  /** {@link System#nanoTime()} after which held events are scored with version 0. */
+  private transient long holdDeadline;
 
   private transient SparseBatch batch;
   private transient double[] scores;
@@ -143,11 +158,27 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
   public void initializeState(FunctionInitializationContext context) throws Exception {
     OperatorStateStore store = context.getOperatorStateStore();
     checkpointed = store.getUnionListState(CHECKPOINTED);
-    writesCheckpoint = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
     live = new HashMap<>();
-    frozen = Collections.newSetFromMap(new IdentityHashMap<>());
     for (ServedModel s : checkpointed.get()) {
-      live.putIfAbsent(s.modelId(), s.model());
+      live.putIfAbsent(s.modelId(), s.model()); // a checkpoint of the previous version
+    }
+    heldState = store.getListState(HELD);
+    held = new ArrayList<>();
+    heldState.get().forEach(held::add);
+    awaiting = new HashSet<>();
+    if (context.isRestored() && settings.restoreHoldMaxEvents() > 0) {
+      // the models served at the checkpoint come back with the trainer's reset snapshot
+      for (Map.Entry<String, ModelUpdate> e : store.getBroadcastState(SERVED).entries()) {
+        if (!live.containsKey(e.getKey())) {
+          awaiting.add(e.getKey());
+        }
+      }
+      for (Event e : held) {
+        if (!live.containsKey(e.model)) {
+          awaiting.add(e.model);
+        }
+      }
+      holdDeadline = System.nanoTime() + settings.restoreHoldTimeout().toNanos();
     }
     // a savepoint of an earlier version: its per-subtask model state would otherwise be carried
     // into every checkpoint (Flink writes every operator state it restored)
@@ -162,16 +193,8 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
 
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
-    if (!writesCheckpoint) {
-      checkpointed.clear();
-      return;
-    }
-    List<ServedModel> models = new ArrayList<>(live.size());
-    for (Map.Entry<String, Model> e : live.entrySet()) {
-      frozen.add(e.getValue());
-      models.add(new ServedModel(e.getKey(), e.getValue()));
-    }
-    checkpointed.update(models);
+    checkpointed.clear(); // models are not checkpointed: the trainer's reset snapshot restores them
+    heldState.update(held);
   }
 
   @Override
@@ -194,6 +217,66 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
       metrics.eventsIgnored.inc();
       return;
     }
+    if (!awaiting.isEmpty()) {
+      if (System.nanoTime() - holdDeadline >= 0) {
+        releaseAll(ctx.getBroadcastState(SERVED), ctx.currentProcessingTime(), out);
+      } else if (awaiting.contains(event.model)) {
+        if (held.size() < settings.restoreHoldMaxEvents()) {
+          held.add(event); // from the network: a fresh instance nobody else keeps
+          metrics.held(held.size());
+          return;
+        }
+        releaseAll(ctx.getBroadcastState(SERVED), ctx.currentProcessingTime(), out);
+      }
+    }
+    emit(event, ctx.getBroadcastState(SERVED), ctx.currentProcessingTime(), out);
+  }
+
+  /**
+   * Gives up waiting: scores every held event with what is served now (version 0 for a model whose
+   * reset snapshot has not come) and stops holding.
+   */
+  private void releaseAll(
+      ReadOnlyBroadcastState<String, ModelUpdate> served, long now, Collector<Prediction> out)
+      throws Exception {
+    awaiting.clear();
+    for (Event e : held) {
+      if (!live.containsKey(e.model)) {
+        metrics.heldScoredWithoutModel.inc();
+      }
+      emit(e, served, now, out);
+    }
+    held.clear();
+    metrics.held(0);
+  }
+
+  /** Scores the held events of {@code modelId}, whose model has just come, in arrival order. */
+  private void release(
+      String modelId,
+      ReadOnlyBroadcastState<String, ModelUpdate> served,
+      long now,
+      Collector<Prediction> out)
+      throws Exception {
+    awaiting.remove(modelId);
+    List<Event> still = new ArrayList<>();
+    for (Event e : held) {
+      if (e.model.equals(modelId)) {
+        emit(e, served, now, out);
+      } else {
+        still.add(e);
+      }
+    }
+    held = still;
+    metrics.held(held.size());
+  }
+
+  /** Scores {@code event} with the model served for it and emits the prediction. */
+  private void emit(
+      Event event,
+      ReadOnlyBroadcastState<String, ModelUpdate> servedState,
+      long now,
+      Collector<Prediction> out)
+      throws Exception {
     long start = System.nanoTime();
     Model model = live.get(event.model);
     ScorerMetrics.Served served = metrics.served(event.model);
@@ -203,7 +286,7 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
       }
       model = fresh;
     } else if (served.version != model.version()) {
-      ModelUpdate header = ctx.getBroadcastState(SERVED).get(event.model);
+      ModelUpdate header = servedState.get(event.model);
       served.newestEventTime = header == null ? 0 : header.newestEventTime;
     }
     metrics.serving(served, model.version());
@@ -217,7 +300,7 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     p.id = event.id;
     p.itemId = event.itemId;
     p.eventTs = event.ts;
-    p.scoredAt = ctx.currentProcessingTime();
+    p.scoredAt = now;
     batch.clear();
     if (event.type == EventType.REQUEST) {
       int n = event.candidateCount();
@@ -277,6 +360,12 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     }
     if (whole != null) {
       apply(whole, ctx);
+      if (awaiting.contains(whole.modelId) && live.containsKey(whole.modelId)) {
+        release(whole.modelId, ctx.getBroadcastState(SERVED), ctx.currentProcessingTime(), out);
+      }
+    }
+    if (!awaiting.isEmpty() && System.nanoTime() - holdDeadline >= 0) {
+      releaseAll(ctx.getBroadcastState(SERVED), ctx.currentProcessingTime(), out);
     }
   }
 
@@ -284,16 +373,10 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     Model current = live.get(update.modelId);
     try {
       if (update.kind == ModelUpdate.Kind.SNAPSHOT) {
-        serve(update.modelId, current, ModelCodec.readSnapshot(update.bytes));
+        live.put(update.modelId, ModelCodec.readSnapshot(update.bytes));
       } else if (current != null && current.version() == update.baseVersion) {
-        if (frozen.contains(current)) {
-          // a checkpoint may still be writing it: serve a copy from now on
-          Model next = current.copy();
-          ModelCodec.applyDelta(next, update.bytes); // validates first: a bad delta changes nothing
-          serve(update.modelId, current, next);
-        } else {
-          ModelCodec.applyDelta(current, update.bytes);
-        }
+        ModelCodec.applyDelta(
+            current, update.bytes); // validates first: a bad delta changes nothing
       } else {
         metrics.updatesIgnored.inc();
         return;
@@ -305,13 +388,6 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
     ModelUpdate header = update.withoutBytes();
     ctx.getBroadcastState(SERVED).put(update.modelId, header);
     metrics.updatesApplied.inc();
-  }
-
-  private void serve(String modelId, Model previous, Model next) {
-    if (previous != null) {
-      frozen.remove(previous);
-    }
-    live.put(modelId, next);
   }
 
   /** The model served for {@code modelId}, or null (for tests). */

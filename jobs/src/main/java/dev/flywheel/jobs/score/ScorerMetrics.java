@@ -12,7 +12,8 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * The scorer's Flink metrics, under the operator's group {@value #GROUP}. Per subtask: predictions,
  * events ignored, scoring latency (a histogram over the last {@value #LATENCY_WINDOW} predictions,
  * microseconds), updates applied / ignored (a delta whose base is not the served version) /
- * invalid, chunk sets dropped, the newest model version served. Per model id ({@code
+ * invalid, chunk sets dropped, the newest model version served, events held after a restore and
+ * held events that had to be scored without their model (version 0). Per model id ({@code
  * flywheel.model.<id>.<name>}): the version served and its freshness (now minus the event time of
  * the newest example trained into it).
  */
@@ -24,6 +25,8 @@ public final class ScorerMetrics {
   public static final String UPDATES_IGNORED = "updatesIgnored";
   public static final String UPDATES_INVALID = "updatesInvalid";
   public static final String CHUNK_SETS_DROPPED = "chunkSetsDropped";
+  public static final String EVENTS_HELD = "eventsHeld";
+  public static final String HELD_SCORED_WITHOUT_MODEL = "heldScoredWithoutModel";
   public static final String GROUP = "flywheel";
   public static final String MODEL_GROUP = "model";
   public static final String MODEL_VERSION = "modelVersion";
@@ -38,7 +41,9 @@ public final class ScorerMetrics {
   final Counter updatesIgnored;
   final Counter updatesInvalid;
   final Histogram latencyUs;
+  final Counter heldScoredWithoutModel;
   private volatile long chunkSetsDropped;
+  private volatile long held;
   private final MetricGroup group;
   private volatile long newestVersion;
   private final Map<String, Served> served = new HashMap<>();
@@ -53,6 +58,8 @@ public final class ScorerMetrics {
     latencyUs =
         group.histogram(SCORING_LATENCY_US, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
     group.gauge(CHUNK_SETS_DROPPED, (Gauge<Long>) () -> chunkSetsDropped);
+    heldScoredWithoutModel = group.counter(HELD_SCORED_WITHOUT_MODEL);
+    group.gauge(EVENTS_HELD, (Gauge<Long>) () -> held);
     group.gauge(MODEL_VERSION, (Gauge<Long>) () -> newestVersion);
   }
 
@@ -62,6 +69,15 @@ public final class ScorerMetrics {
     if (version > newestVersion) {
       newestVersion = version;
     }
+  }
+
+  void held(long n) {
+    held = n;
+  }
+
+  /** Events held after a restore, waiting for their model (for tests). */
+  long held() {
+    return held;
   }
 
   void chunkSetsDropped(long n) {

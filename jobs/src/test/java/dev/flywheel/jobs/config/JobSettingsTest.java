@@ -156,6 +156,8 @@ class JobSettingsTest {
         "flywheel.trainer.publish-interval|1 ms|flywheel.trainer.publish-interval must be in",
         "flywheel.trainer.full-snapshot-every|0|flywheel.trainer.full-snapshot-every must be in",
         "flywheel.model-updates.chunk-bytes|2000000|flywheel.model-updates.chunk-bytes must be in [1024, 1000000]",
+        "flywheel.scorer.restore-hold.max-events|-1|flywheel.scorer.restore-hold.max-events must be in [0, 10000000]",
+        "flywheel.scorer.restore-hold.timeout|2h|flywheel.scorer.restore-hold.timeout must be in [0 ms, 3600000 ms]",
         "flywheel.model.seed|x|flywheel.model.seed could not be read",
         "flywheel.checkpoint.interval|10 ms|flywheel.checkpoint.interval must be in",
         "flywheel.parallelism|-1|flywheel.parallelism must be in",

@@ -17,9 +17,13 @@ import dev.flywheel.model.io.ModelCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
@@ -41,11 +45,19 @@ class ScorerFunctionTest {
   /** Subtask {@code index} of {@code parallelism}, restored from {@code restoreFrom} if given. */
   private static BroadcastOperatorTestHarness<Event, ModelUpdate, Prediction> harness(
       OperatorSubtaskState restoreFrom, int parallelism, int index) throws Exception {
+    return harness(new ScorerFunction(SETTINGS), restoreFrom, parallelism, index);
+  }
+
+  private static BroadcastOperatorTestHarness<Event, ModelUpdate, Prediction> harness(
+      BroadcastProcessFunction<Event, ModelUpdate, Prediction> function,
+      OperatorSubtaskState restoreFrom,
+      int parallelism,
+      int index)
+      throws Exception {
     var h =
         new BroadcastOperatorTestHarness<>(
             new CoBroadcastWithNonKeyedOperator<>(
-                new ScorerFunction(SETTINGS),
-                List.of(ScorerFunction.SERVED, ScorerFunction.PENDING)),
+                function, List.of(ScorerFunction.SERVED, ScorerFunction.PENDING)),
             MAX_PARALLELISM,
             parallelism,
             index);
@@ -250,7 +262,7 @@ class ScorerFunctionTest {
   }
 
   @Test
-  void snapshotRestoreKeepsTheServedModelAndAHalfReceivedPublication() throws Exception {
+  void aRestoredScorerHoldsItsEventsUntilTheResetSnapshotThenScoresThemInOrder() throws Exception {
     var a = harness(null);
     Model trainer = trained(3, 7);
     broadcast(a, snapshot(trainer, 100));
@@ -261,28 +273,98 @@ class ScorerFunctionTest {
     assertThat(next.size()).as("the delta spans several chunks").isGreaterThan(1);
     broadcast(a, next.subList(0, 1));
     OperatorSubtaskState snap = a.snapshot(1, 1);
+    assertThat(snap.getStateSize())
+        .as("no model in the checkpoint")
+        .isLessThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()) / 2);
 
     var b = harness(snap);
-    List<Event> events = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      events.add(example("e" + i, i % 16, 16 + i % 7, 32 + i % 5));
-    }
-    Prediction restored = scoreOne(b, events.get(0));
-    assertThat(restored.modelVersion).as("a restart scores with the restored model").isEqualTo(5);
-    assertThat(restored).isEqualTo(scoreOne(a, events.get(0)));
-
-    for (var h : List.of(a, b)) {
-      broadcast(h, next.subList(1, next.size()));
-    }
+    List<Event> events = events(8);
     for (Event e : events) {
-      Prediction pa = scoreOne(a, e);
-      Prediction pb = scoreOne(b, e);
-      assertThat(pb).isEqualTo(pa);
-      assertThat(pb.modelVersion).isEqualTo(7);
-      assertThat(pb.score).isEqualTo(score(trainer, e));
+      b.processElement(e, e.ts);
     }
+    assertThat(b.extractOutputValues()).as("held until the model is back").isEmpty();
+    assertThat(function(b).metrics().held()).isEqualTo(events.size());
+    broadcast(b, next.subList(1, next.size())); // completes a delta without a base: ignored
+    assertThat(b.extractOutputValues()).isEmpty();
+
+    broadcast(a, next.subList(1, next.size()));
+    // the restarted trainer's reset snapshot: the model at the checkpoint or newer
+    broadcast(b, snapshot(trainer, 300));
+    List<Prediction> released = b.extractOutputValues();
+    assertThat(released).hasSize(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      Prediction expected = scoreOne(a, events.get(i));
+      Prediction got = released.get(i);
+      assertThat(got.modelVersion).isEqualTo(7);
+      assertThat(got.id).isEqualTo(expected.id);
+      assertThat(Double.valueOf(got.score)).isEqualTo(Double.valueOf(expected.score)); // NaN too
+      assertThat(got.rankedScores).isEqualTo(expected.rankedScores);
+    }
+    assertThat(function(b).metrics().held()).isZero();
+    b.getOutput().clear();
+    Prediction after = scoreOne(b, events.get(0));
+    assertThat(after.modelVersion).isEqualTo(7);
+    assertThat(after.score).isEqualTo(score(trainer, events.get(0)));
     a.close();
     b.close();
+  }
+
+  @Test
+  void heldEventsSurviveACheckpointTakenWhileHolding() throws Exception {
+    var a = harness(null);
+    Model trainer = trained(3, 7);
+    broadcast(a, snapshot(trainer, 100));
+    var b = harness(a.snapshot(1, 1));
+    List<Event> events = events(4);
+    for (Event e : events.subList(0, 2)) {
+      b.processElement(e, e.ts);
+    }
+    var c = harness(b.snapshot(2, 2)); // restored again before the model came back
+    for (Event e : events.subList(2, events.size())) {
+      c.processElement(e, e.ts);
+    }
+    assertThat(c.extractOutputValues()).isEmpty();
+    broadcast(c, snapshot(trainer, 100));
+    assertThat(c.extractOutputValues())
+        .extracting(p -> p.id == null ? p.requestId : p.id)
+        .containsExactly("e0", "e1", "e2", "e3", "r");
+    a.close();
+    b.close();
+    c.close();
+  }
+
+  @Test
+  void theHoldIsBoundedByEventsAndByTime() throws Exception {
+    var a = harness(null);
+    Model trainer = trained(3, 7);
+    broadcast(a, snapshot(trainer, 100));
+    OperatorSubtaskState snap = a.snapshot(1, 1);
+    List<Event> events = events(4);
+
+    JobSettings few = Fixtures.settings("--flywheel.scorer.restore-hold.max-events", "2");
+    var b = harness(new ScorerFunction(few), snap, 1, 0);
+    b.processElement(events.get(0), 5);
+    b.processElement(events.get(1), 5);
+    assertThat(b.extractOutputValues()).isEmpty();
+    b.processElement(events.get(2), 5); // the third: everything goes, with version 0
+    assertThat(b.extractOutputValues()).extracting(p -> p.modelVersion).containsExactly(0L, 0L, 0L);
+    assertThat(function(b).metrics().heldScoredWithoutModel.getCount()).isEqualTo(2);
+    b.getOutput().clear();
+    b.processElement(events.get(3), 5);
+    assertThat(b.extractOutputValues()).as("no longer holding").hasSize(1);
+
+    JobSettings none = Fixtures.settings("--flywheel.scorer.restore-hold.timeout", "0s");
+    var c = harness(new ScorerFunction(none), snap, 1, 0);
+    c.processElement(events.get(0), 5);
+    assertThat(c.extractOutputValues()).as("the timeout has passed").hasSize(1);
+
+    JobSettings off = Fixtures.settings("--flywheel.scorer.restore-hold.max-events", "0");
+    var d = harness(new ScorerFunction(off), snap, 1, 0);
+    d.processElement(events.get(0), 5);
+    assertThat(d.extractOutputValues()).extracting(p -> p.modelVersion).containsExactly(0L);
+    for (var h : List.of(a, b, c, d)) {
+      h.close();
+    }
   }
 
   private static ScorerFunction function(
@@ -314,7 +396,7 @@ class ScorerFunctionTest {
   }
 
   @Test
-  void subtaskZeroAloneCheckpointsTheModelAndEveryParallelismRestoresIt() throws Exception {
+  void noSubtaskCheckpointsAModelAndEveryParallelismHoldsUntilTheResetSnapshot() throws Exception {
     Model trainer = trained(3, 11);
     List<ModelUpdate> first = snapshot(trainer, 100);
     train(trainer, 2, 12);
@@ -330,22 +412,16 @@ class ScorerFunctionTest {
     }
     OperatorSubtaskState snap0 = s0.snapshot(1, 1);
     OperatorSubtaskState snap1 = s1.snapshot(1, 1);
-    assertThat(snap0.getStateSize())
-        .as("subtask 0 writes the model")
-        .isGreaterThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()));
-    assertThat(snap1.getStateSize())
-        .as("subtask 1 writes no model bytes, only the broadcast headers and chunks")
-        .isLessThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()) / 2);
+    for (OperatorSubtaskState snap : List.of(snap0, snap1)) {
+      assertThat(snap.getStateSize())
+          .as("no model bytes, only the broadcast headers and chunks")
+          .isLessThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()) / 2);
+    }
+    assertThat(unionState(s0)).isEmpty();
     OperatorSubtaskState whole = AbstractStreamOperatorTestHarness.repackageState(snap0, snap1);
+    List<ModelUpdate> reset = snapshot(trainer, 300); // the restarted trainer's first publication
 
     List<Event> events = events(12);
-    List<Prediction> expected = new ArrayList<>();
-    for (Event e : events) {
-      Prediction p = scoreOne(s0, e);
-      assertThat(scoreOne(s1, e)).isEqualTo(p);
-      assertThat(p.modelVersion).isEqualTo(5);
-      expected.add(p);
-    }
     for (int parallelism : new int[] {2, 3, 1}) {
       for (int index = 0; index < parallelism; index++) {
         var r =
@@ -354,25 +430,19 @@ class ScorerFunctionTest {
                     whole, MAX_PARALLELISM, 2, parallelism, index),
                 parallelism,
                 index);
-        for (int i = 0; i < events.size(); i++) {
-          assertThat(scoreOne(r, events.get(i)))
-              .as("subtask %d of %d restored, event %d", index, parallelism, i)
-              .isEqualTo(expected.get(i));
+        for (Event e : events) {
+          r.processElement(e, e.ts);
         }
-        broadcast(r, third.subList(1, third.size()));
-        Event e = events.get(0);
-        Prediction p = scoreOne(r, e);
-        assertThat(p.modelVersion)
-            .as("subtask %d of %d completes the half-received delta", index, parallelism)
-            .isEqualTo(7);
-        assertThat(p.score).isEqualTo(score(trainer, e));
-        OperatorSubtaskState again = r.snapshot(2, 2);
-        if (index == 0) {
-          assertThat(unionState(r)).extracting(ServedModel::modelId).containsExactly(M);
-        } else {
-          assertThat(unionState(r)).as("subtask %d adds nothing", index).isEmpty();
-          assertThat(again.getStateSize())
-              .isLessThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()) / 2);
+        assertThat(r.extractOutputValues())
+            .as("subtask %d of %d holds its events", index, parallelism)
+            .isEmpty();
+        broadcast(r, third.subList(1, third.size())); // no base: ignored
+        broadcast(r, reset);
+        List<Prediction> out = r.extractOutputValues();
+        assertThat(out).hasSize(events.size());
+        for (int i = 0; i < events.size() - 1; i++) {
+          assertThat(out.get(i).modelVersion).isEqualTo(7);
+          assertThat(out.get(i).score).isEqualTo(score(trainer, events.get(i)));
         }
         r.close();
       }
@@ -382,37 +452,73 @@ class ScorerFunctionTest {
   }
 
   @Test
-  void aCheckpointHoldsTheModelByReferenceAndTheNextDeltaGoesToACopy() throws Exception {
+  void aCheckpointWritesNoModelAndDeltasApplyInPlace() throws Exception {
     var a = harness(null);
     Model trainer = trained(3, 7);
     broadcast(a, snapshot(trainer, 100));
-    byte[] atCheckpoint = ModelCodec.writeSnapshot(trainer);
     Model served = function(a).served(M);
     a.snapshot(1, 1);
-    List<ServedModel> state = unionState(a);
-    assertThat(state).hasSize(1);
-    assertThat(state.get(0).model()).as("no copy on the synchronous phase").isSameAs(served);
-    assertThat(ServedModelSerializer.INSTANCE.isImmutableType()).isTrue();
-    assertThat(ServedModelSerializer.INSTANCE.copy(state.get(0))).isSameAs(state.get(0));
-
+    assertThat(unionState(a)).isEmpty();
     train(trainer, 2, 8);
     broadcast(a, delta(trainer, 200));
-    assertThat(function(a).served(M)).as("the delta went to a copy").isNotSameAs(served);
-    assertThat(function(a).served(M).version()).isEqualTo(5);
-    assertThat(ModelCodec.writeSnapshot(served))
-        .as("the model handed to the checkpoint is unchanged")
-        .isEqualTo(atCheckpoint);
-
-    train(trainer, 1, 9);
-    broadcast(a, delta(trainer, 300));
-    Model copy = function(a).served(M);
-    train(trainer, 1, 10);
-    broadcast(a, delta(trainer, 400));
-    assertThat(function(a).served(M))
-        .as("until the next checkpoint the copy takes deltas in place")
-        .isSameAs(copy);
-    assertThat(ModelCodec.writeSnapshot(copy)).isEqualTo(ModelCodec.writeSnapshot(trainer));
+    assertThat(function(a).served(M)).as("no copy after a checkpoint").isSameAs(served);
+    assertThat(ModelCodec.writeSnapshot(served)).isEqualTo(ModelCodec.writeSnapshot(trainer));
     a.close();
+  }
+
+  @Test
+  void aCheckpointOfThePreviousLayoutServesItsModelAtOnce() throws Exception {
+    Model model = trained(3, 7);
+    var old = harness(new PreviousScorer(model), null, 1, 0);
+    old.processBroadcastElement(snapshot(trained(3, 7), 100).get(0), 0);
+    OperatorSubtaskState checkpoint = old.snapshot(1, 1);
+    old.close();
+    assertThat(checkpoint.getStateSize())
+        .isGreaterThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()));
+
+    var h = harness(checkpoint);
+    Event e = example("e", 2, 18, 34);
+    Prediction p = scoreOne(h, e);
+    assertThat(p.modelVersion).as("served at once, not held").isEqualTo(3);
+    assertThat(p.score).isEqualTo(score(model, e));
+    assertThat(h.snapshot(2, 2).getStateSize())
+        .as("and not written again")
+        .isLessThan(ModelCodec.snapshotSize(SETTINGS.modelConfig()) / 2);
+    h.close();
+  }
+
+  /** The previous version's layout: subtask 0 writes its model into the union list state. */
+  private static final class PreviousScorer
+      extends BroadcastProcessFunction<Event, ModelUpdate, Prediction>
+      implements CheckpointedFunction {
+    private static final long serialVersionUID = 1L;
+    private final transient Model model;
+    private transient ListState<ServedModel> state;
+
+    PreviousScorer(Model model) {
+      this.model = model;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+      state = context.getOperatorStateStore().getUnionListState(ScorerFunction.CHECKPOINTED);
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+      state.update(List.of(new ServedModel(M, model)));
+    }
+
+    @Override
+    public void processElement(Event e, ReadOnlyContext ctx, Collector<Prediction> out) {}
+
+    @Override
+    public void processBroadcastElement(ModelUpdate u, Context ctx, Collector<Prediction> out)
+        throws Exception {
+      ModelUpdate header = u.withoutBytes();
+      header.version = model.version();
+      ctx.getBroadcastState(ScorerFunction.SERVED).put(M, header);
+    }
   }
 
   @Test
@@ -440,7 +546,7 @@ class ScorerFunctionTest {
     var h = harness(savepoint);
     Event e = example("e", 2, 18, 34);
     assertThat(scoreOne(h, e).modelVersion)
-        .as("no served model until the trainer's reset snapshot")
+        .as("no served model until the trainer's reset snapshot (nothing named it served)")
         .isZero();
     assertThat(h.getBroadcastState(ScorerFunction.LEGACY_PAYLOADS).entries()).isEmpty();
     assertThat(h.getBroadcastState(ScorerFunction.LEGACY_MODELS).entries()).isEmpty();
