@@ -171,8 +171,13 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       }
     }
     if (timestamp == progress.publishTimer) {
-      progress.publishTimer = 0;
       publish(modelId, progress, timestamp, out);
+      // Always the next one, idle or not: the timer is in every checkpoint, so a restored trainer
+      // publishes its reset snapshot one interval after it runs, without waiting for the join to
+      // send examples (the restored scorers hold their events until that snapshot). An idle
+      // model's timer finds nothing new and publishes nothing.
+      progress.publishTimer = timestamp + publishIntervalMs;
+      ctx.timerService().registerProcessingTimeTimer(progress.publishTimer);
     }
     progressState.update(progress);
   }

@@ -95,8 +95,34 @@ class TrainerFunctionTest {
     assertThat(h.numProcessingTimeTimers()).as("only the publish timer is left").isEqualTo(1);
     h.setProcessingTime(1100);
     assertThat(drain(h)).isNotEmpty();
-    assertThat(h.numProcessingTimeTimers()).as("an idle model keeps no timer").isZero();
+    assertThat(h.numProcessingTimeTimers()).as("the next publish timer, idle or not").isEqualTo(1);
+    h.setProcessingTime(5000);
+    assertThat(drain(h)).as("an idle model publishes nothing").isEmpty();
     h.close();
+  }
+
+  @Test
+  void aRestoredTrainerPublishesItsResetSnapshotWithoutNewExamples() throws Exception {
+    JobSettings settings = Fixtures.settings();
+    var a = harness(settings, null);
+    a.setProcessingTime(0);
+    feed(a, Fixtures.examples(M, 8, 3));
+    a.setProcessingTime(1000);
+    assertThat(drain(a)).isNotEmpty();
+    a.setProcessingTime(3000); // idle since
+    drain(a);
+    OperatorSubtaskState snapshot = a.snapshot(1, 3000);
+
+    var b = harness(settings, snapshot);
+    b.setProcessingTime(3000);
+    b.setProcessingTime(3000 + settings.publishInterval().toMillis());
+    List<ModelUpdate> out = drain(b);
+    assertThat(out).as("no example arrived after the restore").isNotEmpty();
+    assertThat(out.get(0).kind).isEqualTo(ModelUpdate.Kind.SNAPSHOT);
+    assertThat(out.get(0).catchUp).isFalse();
+    assertThat(out.get(0).version).isEqualTo(stateModel(a, M).version());
+    a.close();
+    b.close();
   }
 
   /** One publication as the test sees it: kind, version, base version, catch-up. */
