@@ -17,7 +17,7 @@ import dev.flywheel.jobs.join.ImpressionIdSelector;
 import dev.flywheel.jobs.join.LabelJoinFunction;
 import dev.flywheel.jobs.score.ScorerFunction;
 import dev.flywheel.jobs.train.TrainerFunction;
-import dev.flywheel.jobs.types.KeyStringTypeInfo;
+import dev.flywheel.jobs.types.KeyStringSerializer;
 import dev.flywheel.jobs.updates.ModelUpdate;
 import dev.flywheel.jobs.updates.ModelUpdateSchemas;
 import dev.flywheel.model.io.ModelCodec;
@@ -111,7 +111,7 @@ public final class FlywheelJob {
         events
             .filter(LabelJoinFunction::isJoinInput)
             .name("impressions and clicks")
-            .keyBy(new ImpressionIdSelector(), KeyStringTypeInfo.INSTANCE)
+            .keyBy(new ImpressionIdSelector(), KeyStringSerializer.TYPE_INFO)
             .process(LabelJoinFunction.of(settings))
             .returns(TypeInformation.of(LabeledExample.class))
             .uid(UID_LABEL_JOIN)

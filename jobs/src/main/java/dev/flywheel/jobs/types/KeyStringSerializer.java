@@ -1,6 +1,7 @@
 package dev.flywheel.jobs.types;
 
 import java.io.IOException;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
@@ -31,6 +32,13 @@ public final class KeyStringSerializer extends TypeSerializerSingleton<String> {
 
   /** The shared instance. */
   public static final KeyStringSerializer INSTANCE = new KeyStringSerializer();
+
+  /**
+   * The key type to pass to {@code keyBy(selector, type)} instead of {@code Types.STRING}.
+   * Partitioning is unchanged: Flink assigns key groups from {@code String.hashCode()}.
+   */
+  public static final TypeInformation<String> TYPE_INFO =
+      SerializerTypeInfo.forKeys(String.class, INSTANCE);
 
   private static final int HIGH_BIT = 0x80;
   private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);

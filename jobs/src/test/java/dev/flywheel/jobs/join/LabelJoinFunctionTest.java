@@ -6,7 +6,7 @@ import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventSerializer;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
-import dev.flywheel.jobs.types.KeyStringTypeInfo;
+import dev.flywheel.jobs.types.KeyStringSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -550,7 +550,7 @@ class LabelJoinFunctionTest {
         new KeyedOneInputStreamOperatorTestHarness<>(
             new KeyedProcessOperator<>(join(ALLOWANCE)),
             new ImpressionIdSelector(),
-            KeyStringTypeInfo.INSTANCE);
+            KeyStringSerializer.TYPE_INFO);
     opened.add(second);
     ((SerializerConfigImpl) second.getExecutionConfig().getSerializerConfig())
         .setGenericTypes(false);

@@ -67,8 +67,8 @@ class KeyStringSerializerTest {
     boolean incompatible = ours.resolveSchemaCompatibility(other).isIncompatible();
     assertThat(incompatible).isTrue();
     assertThat(ours.restoreSerializer()).isSameAs(KeyStringSerializer.INSTANCE);
-    assertThat(KeyStringTypeInfo.INSTANCE.isKeyType()).isTrue();
-    assertThat(KeyStringTypeInfo.INSTANCE.createSerializer(null))
+    assertThat(KeyStringSerializer.TYPE_INFO.isKeyType()).isTrue();
+    assertThat(KeyStringSerializer.TYPE_INFO.createSerializer(null))
         .isSameAs(KeyStringSerializer.INSTANCE);
   }
 }
