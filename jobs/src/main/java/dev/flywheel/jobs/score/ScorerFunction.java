@@ -141,6 +141,9 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
   /** {@link System#nanoTime()} after which held events are scored with version 0. */
   private transient long holdDeadline;
 
+  /** The main input's read-only view of {@link #SERVED}. */
+  private transient ReadOnlyBroadcastState<String, ModelUpdate> servedView;
+
   private transient SparseBatch batch;
   private transient double[] scores;
   private transient Ranking ranking;
@@ -217,19 +220,22 @@ public class ScorerFunction extends BroadcastProcessFunction<Event, ModelUpdate,
       metrics.eventsIgnored.inc();
       return;
     }
+    if (servedView == null) {
+      servedView = ctx.getBroadcastState(SERVED); // a view of the one state: looked up once
+    }
     if (!awaiting.isEmpty()) {
       if (System.nanoTime() - holdDeadline >= 0) {
-        releaseAll(ctx.getBroadcastState(SERVED), ctx.currentProcessingTime(), out);
+        releaseAll(servedView, ctx.currentProcessingTime(), out);
       } else if (awaiting.contains(event.model)) {
         if (held.size() < settings.restoreHoldMaxEvents()) {
           held.add(event); // from the network: a fresh instance nobody else keeps
           metrics.held(held.size());
           return;
         }
-        releaseAll(ctx.getBroadcastState(SERVED), ctx.currentProcessingTime(), out);
+        releaseAll(servedView, ctx.currentProcessingTime(), out);
       }
     }
-    emit(event, ctx.getBroadcastState(SERVED), ctx.currentProcessingTime(), out);
+    emit(event, servedView, ctx.currentProcessingTime(), out);
   }
 
   /**
