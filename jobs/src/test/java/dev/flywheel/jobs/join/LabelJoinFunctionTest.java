@@ -52,9 +52,26 @@ class LabelJoinFunctionTest {
 
   private KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> harness(
       LabelJoinFunction fn, OperatorSubtaskState restore) throws Exception {
+    return harness(fn, restore, Types.STRING, 1, 1, 0);
+  }
+
+  /** Subtask {@code index} of {@code parallelism}, keyed with {@code keyType}. */
+  private KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> harness(
+      LabelJoinFunction fn,
+      OperatorSubtaskState restore,
+      TypeInformation<String> keyType,
+      int maxParallelism,
+      int parallelism,
+      int index)
+      throws Exception {
     var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(fn), new ImpressionIdSelector(), Types.STRING);
+            new KeyedProcessOperator<>(fn),
+            new ImpressionIdSelector(),
+            keyType,
+            maxParallelism,
+            parallelism,
+            index);
     ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
     h.setup();
     if (restore != null) {
@@ -377,16 +394,7 @@ class LabelJoinFunctionTest {
   void rememberedOutcomesFollowTheirKeyGroupsWhenTheJoinIsRescaled() throws Exception {
     int maxParallelism = 128;
     LabelJoinFunction fn = join(ALLOWANCE);
-    var one =
-        new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(fn),
-            new ImpressionIdSelector(),
-            Types.STRING,
-            maxParallelism,
-            1,
-            0);
-    opened.add(one);
-    one.open();
+    var one = harness(fn, null, Types.STRING, maxParallelism, 1, 0);
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       String id = "imp-" + i;
@@ -406,18 +414,14 @@ class LabelJoinFunctionTest {
     for (int subtask = 0; subtask < 2; subtask++) {
       LabelJoinFunction f = join(ALLOWANCE);
       var h =
-          new KeyedOneInputStreamOperatorTestHarness<>(
-              new KeyedProcessOperator<>(f),
-              new ImpressionIdSelector(),
+          harness(
+              f,
+              AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                  snapshot, maxParallelism, 1, 2, subtask),
               Types.STRING,
               maxParallelism,
               2,
               subtask);
-      opened.add(h);
-      h.initializeState(
-          AbstractStreamOperatorTestHarness.repartitionOperatorState(
-              snapshot, maxParallelism, 1, 2, subtask));
-      h.open();
       fns.add(f);
       two.add(h);
     }
@@ -546,17 +550,7 @@ class LabelJoinFunctionTest {
     List<LabeledExample> actual = new ArrayList<>(first.extractOutputValues());
     assertThat(first.numKeyedStateEntries()).isPositive(); // keys and timers cross the restore
 
-    var second =
-        new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(join(ALLOWANCE)),
-            new ImpressionIdSelector(),
-            KeyStringSerializer.TYPE_INFO);
-    opened.add(second);
-    ((SerializerConfigImpl) second.getExecutionConfig().getSerializerConfig())
-        .setGenericTypes(false);
-    second.setup();
-    second.initializeState(snapshot);
-    second.open();
+    var second = harness(join(ALLOWANCE), snapshot, KeyStringSerializer.TYPE_INFO, 1, 1, 0);
     play(second, steps.subList(cut, steps.size()));
     actual.addAll(second.extractOutputValues());
     assertThat(actual).containsExactlyElementsOf(straight.extractOutputValues());
