@@ -67,7 +67,6 @@ public final class FlywheelJob {
 
   public static final String UID_EXAMPLES = "example-events";
   public static final String UID_TRAINER = "trainer";
-  public static final String UID_SCORER_UPDATES = "scorer-updates";
   public static final String UID_SCORER = "scorer";
   public static final String UID_PREDICTIONS_SINK = "predictions-sink";
   public static final String UID_MODEL_UPDATES_SINK = "model-updates-sink";
@@ -135,14 +134,11 @@ public final class FlywheelJob {
             .uid(UID_TRAINER)
             .name("train");
 
-    // The topic gets every publication; the scorer follows every delta over this lossless edge and
-    // needs no catch-up snapshot (decoding one costs each scorer subtask a whole model).
+    // The trainer's main output is the scorer's: reset snapshots and every delta, at once, over
+    // this lossless edge (no catch-up snapshot: decoding one would cost each scorer subtask a
+    // whole model). The topic gets every publication from a side output, paced.
     BroadcastStream<ModelUpdate> broadcastUpdates =
-        updates
-            .filter(FlywheelJob::forScorer)
-            .uid(UID_SCORER_UPDATES)
-            .name("updates without catch-up snapshots")
-            .broadcast(ScorerFunction.SERVED, ScorerFunction.PENDING);
+        updates.broadcast(ScorerFunction.SERVED, ScorerFunction.PENDING);
     DataStream<Prediction> predictions =
         events
             .filter(e -> e.type != EventType.CLICK)
@@ -153,15 +149,7 @@ public final class FlywheelJob {
             .uid(UID_SCORER)
             .name("score");
 
-    return new Outputs(predictions, updates, deadLetters);
-  }
-
-  /**
-   * Whether an update chunk goes to the scorer: every chunk but those of catch-up snapshots ({@link
-   * ModelUpdate#catchUp}), which the scorer, following every delta, does not need.
-   */
-  public static boolean forScorer(ModelUpdate chunk) {
-    return !chunk.catchUp;
+    return new Outputs(predictions, updates.getSideOutput(TrainerFunction.TOPIC), deadLetters);
   }
 
   /**

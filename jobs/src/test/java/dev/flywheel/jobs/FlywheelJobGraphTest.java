@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.testing.Fixtures;
-import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.jobs.train.TrainerFunction;
 import dev.flywheel.model.io.ModelCodec;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
@@ -18,6 +20,7 @@ import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamEdge;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
 import org.junit.jupiter.api.Test;
@@ -60,21 +63,21 @@ class FlywheelJobGraphTest {
                 FlywheelJob.UID_EVENT_TIME,
                 FlywheelJob.UID_LABEL_JOIN,
                 FlywheelJob.UID_TRAINER,
-                FlywheelJob.UID_SCORER_UPDATES,
                 FlywheelJob.UID_SCORER));
     assertThat(graph.getJobGraph().getNumberOfVertices()).isPositive();
 
     StreamNode trainer = node(graph, FlywheelJob.UID_TRAINER);
-    StreamNode filter = node(graph, FlywheelJob.UID_SCORER_UPDATES);
-    StreamNode scorer = node(graph, FlywheelJob.UID_SCORER);
-    assertThat(trainer.getOutEdges())
-        .extracting(e -> graph.getTargetVertex(e).getTransformationUID())
-        .as("the trainer feeds the topic whole and the scorer only through the filter")
-        .contains(FlywheelJob.UID_SCORER_UPDATES, FlywheelJob.UID_MODEL_UPDATES_SINK)
-        .doesNotContain(FlywheelJob.UID_SCORER);
-    assertThat(filter.getOutEdges())
-        .extracting(e -> graph.getTargetVertex(e).getId())
-        .containsExactly(scorer.getId());
+    Map<String, String> tagByTarget = new HashMap<>();
+    for (StreamEdge e : trainer.getOutEdges()) {
+      tagByTarget.put(
+          graph.getTargetVertex(e).getTransformationUID(),
+          e.getOutputTag() == null ? "main" : e.getOutputTag().getId());
+    }
+    assertThat(tagByTarget)
+        .as("the scorer gets the trainer's main output, the topic its paced side output")
+        .containsOnly(
+            Map.entry(FlywheelJob.UID_SCORER, "main"),
+            Map.entry(FlywheelJob.UID_MODEL_UPDATES_SINK, TrainerFunction.TOPIC.getId()));
   }
 
   private static StreamNode node(StreamGraph graph, String uid) {
@@ -82,18 +85,6 @@ class FlywheelJobGraphTest {
         .filter(n -> uid.equals(n.getTransformationUID()))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no node with uid " + uid));
-  }
-
-  @Test
-  void onlyCatchUpSnapshotChunksAreKeptFromTheScorer() {
-    ModelUpdate chunk = new ModelUpdate();
-    chunk.kind = ModelUpdate.Kind.SNAPSHOT;
-    assertThat(FlywheelJob.forScorer(chunk)).as("a reset snapshot").isTrue();
-    chunk.kind = ModelUpdate.Kind.DELTA;
-    assertThat(FlywheelJob.forScorer(chunk)).as("a delta").isTrue();
-    chunk.kind = ModelUpdate.Kind.SNAPSHOT;
-    chunk.catchUp = true;
-    assertThat(FlywheelJob.forScorer(chunk)).as("a catch-up snapshot").isFalse();
   }
 
   @Test

@@ -260,6 +260,15 @@ public final class FlywheelOptions {
           "Largest model-update payload per Kafka record; larger updates are split in chunks."
               + " At most 1000000 so a chunk and its header fit Kafka's default 1 MiB record.");
 
+  public static final ConfigOption<Integer> MODEL_UPDATES_MAX_BYTES_PER_SECOND =
+      option(
+          key("flywheel.model-updates.max-bytes-per-second").intType().defaultValue(64 << 20),
+          "Average rate (per trainer subtask and model id) at which publications go to the"
+              + " model-updates topic: a whole-model snapshot leaves over a second or so instead of"
+              + " in one burst that stalls the pipeline; a delta smaller than a tenth of a second"
+              + " of this rate leaves at once. The job's scorer gets its updates unpaced. 0: no"
+              + " pacing.");
+
   // ---------------------------------------------------------------- scorer
 
   public static final ConfigOption<Integer> SCORER_RESTORE_HOLD_MAX_EVENTS =

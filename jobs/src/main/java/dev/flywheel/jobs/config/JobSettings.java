@@ -76,6 +76,7 @@ public final class JobSettings implements Serializable {
   private final int restoreHoldMaxEvents;
   private final Duration restoreHoldTimeout;
   private final int chunkBytes;
+  private final int modelUpdatesMaxBytesPerSecond;
 
   private final int hashBits;
   private final int hashSeed;
@@ -173,6 +174,7 @@ public final class JobSettings implements Serializable {
         durationIn(c, TRAINER_PUBLISH_INTERVAL, Duration.ofMillis(10), Duration.ofHours(24));
     snapshotEvery = intIn(c, TRAINER_SNAPSHOT_EVERY, 1, 1_000_000);
     chunkBytes = intIn(c, MODEL_UPDATE_CHUNK_BYTES, 1024, 1_000_000);
+    modelUpdatesMaxBytesPerSecond = intIn(c, MODEL_UPDATES_MAX_BYTES_PER_SECOND, 0, 1 << 30);
     restoreHoldMaxEvents = intIn(c, SCORER_RESTORE_HOLD_MAX_EVENTS, 0, 10_000_000);
     restoreHoldTimeout =
         durationIn(c, SCORER_RESTORE_HOLD_TIMEOUT, Duration.ZERO, Duration.ofHours(1));
@@ -652,6 +654,11 @@ public final class JobSettings implements Serializable {
 
   public int modelUpdateChunkBytes() {
     return chunkBytes;
+  }
+
+  /** Pace of the model-updates topic output, bytes per second; 0 for none. */
+  public int modelUpdatesMaxBytesPerSecond() {
+    return modelUpdatesMaxBytesPerSecond;
   }
 
   public int hashBits() {

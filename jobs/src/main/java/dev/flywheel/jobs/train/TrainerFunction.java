@@ -4,11 +4,14 @@ import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.events.LabeledExample;
 import dev.flywheel.jobs.updates.Chunker;
 import dev.flywheel.jobs.updates.ModelUpdate;
+import dev.flywheel.jobs.updates.PublicationPacer;
 import dev.flywheel.model.Model;
 import dev.flywheel.model.ModelConfig;
 import dev.flywheel.model.SparseBatch;
 import dev.flywheel.model.io.ModelCodec;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -19,6 +22,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * The trainer, keyed by model id: gathers labelled examples into mini-batches, trains the model
@@ -44,9 +48,18 @@ import org.apache.flink.util.Collector;
  * ModelUpdate.Kind#DELTA} otherwise. After every {@code full snapshot every} deltas the delta is
  * followed, in the same call and so by consecutive chunks, by a <em>catch-up snapshot</em> of the
  * same version ({@link ModelUpdate#catchUp}): the model after that delta, for consumers of the
- * topic that start late or lost a record; the job's own scorer drops it. Forcing a snapshot after a
- * restart matters: the model's touched-row set is not checkpointed, and versions replayed after a
- * failure may differ from versions published before it.
+ * topic that start late or lost a record. Forcing a snapshot after a restart matters: the model's
+ * touched-row set is not checkpointed, and versions replayed after a failure may differ from
+ * versions published before it.
+ *
+ * <h2>Outputs</h2>
+ *
+ * The main output is the job's scorer's: the reset snapshot and every delta, at once. The side
+ * output {@link #TOPIC} is the model-updates topic's: every publication, catch-up snapshots
+ * included, in the same order, paced per model id by a {@link PublicationPacer} (a pace timer of
+ * the model id's key lets the next chunks go), so a whole-model snapshot does not hold this thread
+ * and the pipeline behind it for half a second. The pacer's queue is not state: after a restore the
+ * reset snapshot supersedes a publication left half sent.
  *
  * <h2>Records</h2>
  *
@@ -70,6 +83,15 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
   /** Name of the progress value state. */
   public static final String PROGRESS_STATE = "progress";
 
+  /**
+   * The side output for the model-updates topic: every publication (reset snapshots, deltas and
+   * catch-up snapshots), in order, each publication's chunks consecutive, paced by {@code
+   * flywheel.model-updates.max-bytes-per-second}. The main output is the scorer's: reset snapshots
+   * and deltas only, at once.
+   */
+  public static final OutputTag<ModelUpdate> TOPIC =
+      new OutputTag<>("model-updates-topic", TypeInformation.of(ModelUpdate.class));
+
   private final JobSettings settings;
 
   private transient ModelConfig config;
@@ -84,6 +106,17 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
   private transient double[] predictions;
   private transient TrainerMetrics metrics;
   private transient Set<String> publishedSinceOpen;
+  private transient Map<String, Pacing> pacing;
+
+  /** One model id's queue for the topic and the pace timer registered for it. */
+  private static final class Pacing {
+    final PublicationPacer pacer;
+    long timer = PublicationPacer.IDLE;
+
+    Pacing(PublicationPacer pacer) {
+      this.pacer = pacer;
+    }
+  }
 
   /**
    * @param settings batch size, max wait, publish interval, snapshot period, chunk size and the
@@ -119,6 +152,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     predictions = new double[batchSize];
     metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
     publishedSinceOpen = new HashSet<>();
+    pacing = new HashMap<>();
   }
 
   /** This subtask's metrics (for tests). */
@@ -159,11 +193,11 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<ModelUpdate> out)
       throws Exception {
+    String modelId = ctx.getCurrentKey();
     TrainerProgress progress = progressState.value();
     if (progress == null) {
       return;
     }
-    String modelId = ctx.getCurrentKey();
     if (timestamp == progress.flushTimer) {
       progress.flushTimer = 0;
       if (progress.pending > 0) {
@@ -171,7 +205,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       }
     }
     if (timestamp == progress.publishTimer) {
-      publish(modelId, progress, timestamp, out);
+      publish(modelId, progress, timestamp, ctx, out);
       // Always the next one, idle or not: the timer is in every checkpoint, so a restored trainer
       // publishes its reset snapshot one interval after it runs, without waiting for the join to
       // send examples (the restored scorers hold their events until that snapshot). An idle
@@ -179,7 +213,33 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       progress.publishTimer = timestamp + publishIntervalMs;
       ctx.timerService().registerProcessingTimeTimer(progress.publishTimer);
     }
+    // Any timer of this key, a pace timer among them, lets queued topic chunks go. A pace timer
+    // restored from a checkpoint finds nothing queued: the queue is not state (a restored trainer
+    // publishes a reset snapshot, and a consumer drops the rest of an unfinished publication).
+    drainTopic(modelId, timestamp, ctx);
     progressState.update(progress);
+  }
+
+  /**
+   * Emits the topic chunks the pace allows now and makes sure a timer of this key fires when the
+   * next may go.
+   */
+  private void drainTopic(String modelId, long now, Context ctx) {
+    Pacing p = pacing.get(modelId);
+    if (p == null) {
+      return;
+    }
+    long overflowsBefore = p.pacer.overflows();
+    long next = p.pacer.drain(now, chunk -> ctx.output(TOPIC, chunk));
+    if (next != PublicationPacer.IDLE && (p.timer <= now || next < p.timer)) {
+      ctx.timerService().registerProcessingTimeTimer(next);
+      p.timer = next;
+    }
+    long queued = 0;
+    for (Pacing q : pacing.values()) {
+      queued += q.pacer.queuedBytes();
+    }
+    metrics.afterDrain(queued, p.pacer.overflows() - overflowsBefore);
   }
 
   private boolean acceptable(LabeledExample e) {
@@ -259,7 +319,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
    * since the last snapshot.
    */
   private void publish(
-      String modelId, TrainerProgress progress, long now, Collector<ModelUpdate> out)
+      String modelId, TrainerProgress progress, long now, Context ctx, Collector<ModelUpdate> out)
       throws Exception {
     Model model = modelState.value();
     if (model == null) {
@@ -277,9 +337,9 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       emit(modelId, progress, now, ModelUpdate.Kind.DELTA, false, model, out, m);
       progress.deltasSinceSnapshot++;
       if (progress.deltasSinceSnapshot >= settings.fullSnapshotEvery()) {
-        // the model after the delta, at the delta's version: consumers outside the job can start
-        // here; the job's scorer has just applied the delta and drops this one (FlywheelJob)
-        emit(modelId, progress, now, ModelUpdate.Kind.SNAPSHOT, true, model, out, m);
+        // the model after the delta, at the delta's version, for the topic only: consumers
+        // outside the job can start here; the job's scorer has just applied the delta
+        emit(modelId, progress, now, ModelUpdate.Kind.SNAPSHOT, true, model, null, m);
         progress.deltasSinceSnapshot = 0;
       }
     }
@@ -290,7 +350,10 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     metrics.afterBatch(m, model.version(), progress.newestEventTime);
   }
 
-  /** Encodes one publication of {@code model} as it is now and emits its chunks in order. */
+  /**
+   * Encodes one publication of {@code model} as it is now, emits its chunks in order to {@code
+   * scorer} (unless null: a catch-up snapshot) and queues them for the topic.
+   */
   private void emit(
       String modelId,
       TrainerProgress progress,
@@ -298,7 +361,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       ModelUpdate.Kind kind,
       boolean catchUp,
       Model model,
-      Collector<ModelUpdate> out,
+      Collector<ModelUpdate> scorer,
       TrainerMetrics.PerModel m) {
     boolean snapshot = kind == ModelUpdate.Kind.SNAPSHOT;
     ModelUpdate meta = new ModelUpdate();
@@ -310,9 +373,20 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     meta.newestEventTime = progress.newestEventTime;
     meta.publishedAt = now;
     byte[] payload = snapshot ? ModelCodec.writeSnapshot(model) : ModelCodec.writeDelta(model);
-    for (ModelUpdate chunk : Chunker.split(meta, payload, settings.modelUpdateChunkBytes())) {
-      out.collect(chunk);
+    int chunkBytes = settings.modelUpdateChunkBytes();
+    if (scorer != null) {
+      for (ModelUpdate chunk : Chunker.split(meta, payload, chunkBytes)) {
+        scorer.collect(chunk);
+      }
     }
+    pacing
+        .computeIfAbsent(
+            modelId,
+            id ->
+                new Pacing(
+                    new PublicationPacer(settings.modelUpdatesMaxBytesPerSecond(), chunkBytes)))
+        .pacer
+        .add(new Chunker.Publication(meta, payload, chunkBytes));
     metrics.afterPublish(m, payload.length);
   }
 }

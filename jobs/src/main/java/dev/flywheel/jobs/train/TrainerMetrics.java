@@ -34,6 +34,8 @@ public final class TrainerMetrics {
   public static final String MODEL_VERSION = "modelVersion";
   public static final String FRESHNESS_MS = "modelFreshnessMs";
   public static final String LAST_UPDATE_BYTES = "lastUpdateBytes";
+  public static final String UPDATES_QUEUED_BYTES = "updatesQueuedBytes";
+  public static final String UPDATES_FLUSHED_UNPACED = "updatesFlushedUnpaced";
 
   /** Examples in the recent window of {@link #LOG_LOSS_RECENT} and {@link #AUC_RECENT}. */
   public static final int RECENT_WINDOW = 10_000;
@@ -44,6 +46,8 @@ public final class TrainerMetrics {
   private final Counter examplesRejected;
   private final Counter batchesSkipped;
   private final Counter updatesPublished;
+  private final Counter updatesFlushedUnpaced;
+  private volatile long queuedBytes;
   private volatile long newestVersion;
   private volatile long newestEventTime;
   private volatile double logLoss = Double.NaN;
@@ -55,6 +59,8 @@ public final class TrainerMetrics {
     examplesRejected = group.counter(EXAMPLES_REJECTED);
     batchesSkipped = group.counter(BATCHES_SKIPPED);
     updatesPublished = group.counter(UPDATES_PUBLISHED);
+    updatesFlushedUnpaced = group.counter(UPDATES_FLUSHED_UNPACED);
+    group.gauge(UPDATES_QUEUED_BYTES, (Gauge<Long>) () -> queuedBytes);
     group.gauge(MODEL_VERSION, (Gauge<Long>) () -> newestVersion);
     // LOG_LOSS is registered by the first batch: a subtask that trains no model id has none, so
     // it does not turn the REST API's aggregate over subtasks into NaN.
@@ -73,6 +79,17 @@ public final class TrainerMetrics {
       models.put(modelId, m);
     }
     return m;
+  }
+
+  /**
+   * After the topic output was drained: the bytes still queued for the model-updates topic (this
+   * subtask, every model id) and how many flushes the pacer's bound forced this time.
+   */
+  void afterDrain(long queued, long newOverflows) {
+    queuedBytes = queued;
+    if (newOverflows > 0) {
+      updatesFlushedUnpaced.inc(newOverflows);
+    }
   }
 
   void rejected(String modelId) {

@@ -28,21 +28,73 @@ public final class Chunker {
    * @return the chunks in order, at least one (an empty payload gives one empty chunk)
    */
   public static List<ModelUpdate> split(ModelUpdate template, byte[] payload, int chunkSize) {
-    if (chunkSize < 1 || chunkSize > MAX_CHUNK_BYTES) {
-      throw new IllegalArgumentException(
-          "chunk size must be in [1, " + MAX_CHUNK_BYTES + "], got " + chunkSize);
-    }
-    ModelUpdate meta = template.withChunk(0, 1, null);
-    meta.totalLength = payload.length;
-    meta.payloadCrc = crc(payload);
-    int count = Math.max(1, (payload.length + chunkSize - 1) / chunkSize);
-    List<ModelUpdate> chunks = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      int from = i * chunkSize;
-      int to = Math.min(payload.length, from + chunkSize);
-      chunks.add(meta.withChunk(i, count, Arrays.copyOfRange(payload, from, to)));
+    Publication p = new Publication(template, payload, chunkSize);
+    List<ModelUpdate> chunks = new ArrayList<>(p.chunkCount());
+    while (p.hasNext()) {
+      chunks.add(p.next());
     }
     return chunks;
+  }
+
+  /**
+   * One publication cut into chunks lazily: its CRC is computed once, and each chunk's copy of the
+   * payload is made only when {@link #next()} asks for it, so a large snapshot can go out a few
+   * chunks at a time ({@link PublicationPacer}) without holding every copy at once.
+   */
+  public static final class Publication {
+    private final ModelUpdate meta;
+    private final byte[] payload;
+    private final int chunkSize;
+    private final int count;
+    private int next;
+
+    /**
+     * @param template the publication's metadata (model id, kind, versions, times); not modified
+     * @param payload the whole encoded model; not modified while chunks are taken
+     * @param chunkSize maximum bytes per chunk, {@code 1 <= chunkSize <= MAX_CHUNK_BYTES}
+     */
+    public Publication(ModelUpdate template, byte[] payload, int chunkSize) {
+      if (chunkSize < 1 || chunkSize > MAX_CHUNK_BYTES) {
+        throw new IllegalArgumentException(
+            "chunk size must be in [1, " + MAX_CHUNK_BYTES + "], got " + chunkSize);
+      }
+      this.payload = payload;
+      this.chunkSize = chunkSize;
+      this.count = Math.max(1, (payload.length + chunkSize - 1) / chunkSize);
+      this.meta = template.withChunk(0, count, null);
+      meta.totalLength = payload.length;
+      meta.payloadCrc = crc(payload);
+    }
+
+    /** Chunks of the whole publication (at least 1: an empty payload gives one empty chunk). */
+    public int chunkCount() {
+      return count;
+    }
+
+    /** Whether a chunk is left to take. */
+    public boolean hasNext() {
+      return next < count;
+    }
+
+    /** Payload bytes of the next chunk (0 when none is left). */
+    public int nextBytes() {
+      return hasNext() ? Math.min(payload.length, (next + 1) * chunkSize) - next * chunkSize : 0;
+    }
+
+    /** Payload bytes of the chunks not taken yet. */
+    public long remainingBytes() {
+      return hasNext() ? payload.length - (long) next * chunkSize : 0;
+    }
+
+    /** The next chunk, with its own copy of its part of the payload. */
+    public ModelUpdate next() {
+      if (!hasNext()) {
+        throw new IllegalStateException("every chunk of " + meta + " was taken");
+      }
+      int from = next * chunkSize;
+      int to = Math.min(payload.length, from + chunkSize);
+      return meta.withChunk(next++, count, Arrays.copyOfRange(payload, from, to));
+    }
   }
 
   /** CRC32 of {@code bytes} as stored in {@link ModelUpdate#payloadCrc}. */

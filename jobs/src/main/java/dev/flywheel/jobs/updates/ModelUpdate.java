@@ -78,8 +78,9 @@ public final class ModelUpdate {
    * In memory only, never on the wire ({@link ModelUpdateFormat} does not write it, so a record
    * read from Kafka has it {@code false}): this is a <em>catch-up snapshot</em>, which the trainer
    * publishes right after the delta of the same version so that consumers outside the job can start
-   * or recover from the topic. The job's own scorer follows every delta and drops these. Not part
-   * of {@link #samePublication} or {@link #equals}, which compare what the wire carries.
+   * or recover from the topic. The job's own scorer follows every delta and never gets these (the
+   * trainer emits them to its topic output only). Not part of {@link #samePublication} or {@link
+   * #equals}, which compare what the wire carries.
    */
   public boolean catchUp;
 

@@ -156,6 +156,7 @@ class JobSettingsTest {
         "flywheel.trainer.publish-interval|1 ms|flywheel.trainer.publish-interval must be in",
         "flywheel.trainer.full-snapshot-every|0|flywheel.trainer.full-snapshot-every must be in",
         "flywheel.model-updates.chunk-bytes|2000000|flywheel.model-updates.chunk-bytes must be in [1024, 1000000]",
+        "flywheel.model-updates.max-bytes-per-second|-1|flywheel.model-updates.max-bytes-per-second must be in [0, 1073741824]",
         "flywheel.scorer.restore-hold.max-events|-1|flywheel.scorer.restore-hold.max-events must be in [0, 10000000]",
         "flywheel.scorer.restore-hold.timeout|2h|flywheel.scorer.restore-hold.timeout must be in [0 ms, 3600000 ms]",
         "flywheel.model.seed|x|flywheel.model.seed could not be read",

@@ -69,6 +69,18 @@ class TrainerFunctionTest {
     return out;
   }
 
+  /** The chunks emitted for the model-updates topic (the side output) since the last call. */
+  private static List<ModelUpdate> drainTopic(
+      KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate> h) {
+    List<ModelUpdate> out = new ArrayList<>();
+    var queue = h.getSideOutput(TrainerFunction.TOPIC);
+    if (queue != null) {
+      queue.forEach(r -> out.add(r.getValue()));
+      queue.clear();
+    }
+    return out;
+  }
+
   @Test
   void trainsFullBatchesAtOnceAndHoldsThePartialOne() throws Exception {
     var h = harness(Fixtures.settings(), null);
@@ -154,7 +166,7 @@ class TrainerFunctionTest {
       feed(h, data.subList(round * 8, round * 8 + 8));
       t += 1000;
       h.setProcessingTime(t);
-      List<ModelUpdate> chunks = drain(h);
+      List<ModelUpdate> chunks = drainTopic(h);
       assertThat(chunks).as("round %d publishes", round).isNotEmpty();
       assertThat(chunks).allSatisfy(c -> assertThat(c.bytes.length).isLessThanOrEqualTo(1024));
       int before = all.publications.size();
@@ -164,10 +176,12 @@ class TrainerFunctionTest {
         ModelUpdate read = ModelUpdateFormat.read(ModelUpdateFormat.write(c));
         assertThat(read.catchUp).isFalse();
         kafka.accept(read);
-        if (!c.catchUp) {
-          scorer.accept(c); // what FlywheelJob's filter lets through to the scorer
-        }
       }
+      List<ModelUpdate> toScorer = drain(h);
+      assertThat(toScorer)
+          .as("the scorer's output never has a catch-up snapshot")
+          .noneMatch(c -> c.catchUp);
+      scorer.acceptAll(toScorer);
       assertThat(all.publications.size() - before)
           .as("every chunk of round %d belongs to a publication completed in order", round)
           .isPositive();
@@ -202,7 +216,7 @@ class TrainerFunctionTest {
     assertThat(kafka.ignored).isZero();
     assertThat(scorer.ignored).isZero();
     assertThat(scorer.publications)
-        .as("the scorer's branch gets the reset snapshot and every delta, no catch-up")
+        .as("the scorer's output gets the reset snapshot and every delta, no catch-up")
         .extracting(Pub::of)
         .containsExactly(
             Pub.snapshot(2, false),
@@ -214,7 +228,91 @@ class TrainerFunctionTest {
 
     h.setProcessingTime(t + 5000);
     assertThat(drain(h)).as("an unchanged model is not republished").isEmpty();
+    assertThat(drainTopic(h)).isEmpty();
     h.close();
+  }
+
+  /**
+   * 40,000 B/s with chunks of 1 KiB: the bucket holds 4,000 B, then a chunk leaves every ~26 ms.
+   */
+  private static JobSettings paced() {
+    return Fixtures.settings("--flywheel.model-updates.max-bytes-per-second", "40000");
+  }
+
+  /** Moves processing time to {@code to} in 10 ms steps, collecting the topic's chunks. */
+  private static long advance(
+      KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate> h,
+      long from,
+      long to,
+      List<ModelUpdate> topic)
+      throws Exception {
+    for (long t = from + 10; t <= to; t += 10) {
+      h.setProcessingTime(t);
+      topic.addAll(drainTopic(h));
+    }
+    return to;
+  }
+
+  @Test
+  void theTopicGetsPublicationsPacedAndInOrderWhileTheScorerGetsThemAtOnce() throws Exception {
+    var h = harness(paced(), null);
+    List<LabeledExample> data = Fixtures.examples(M, 16, 21);
+    h.setProcessingTime(0);
+    feed(h, data.subList(0, 8));
+    h.setProcessingTime(1000); // publish: the reset snapshot
+    List<ModelUpdate> scorerChunks = new ArrayList<>(drain(h));
+    int snapshotChunks = scorerChunks.size();
+    assertThat(snapshotChunks).as("the test needs a snapshot of several chunks").isGreaterThan(5);
+    assertThat(scorerChunks.get(snapshotChunks - 1).totalLength)
+        .as("and one under the pacer's 4 s bound")
+        .isLessThan(160_000);
+    List<ModelUpdate> topic = new ArrayList<>(drainTopic(h));
+    assertThat(topic).as("a full bucket lets four chunks go").hasSize(4);
+
+    feed(h, data.subList(8, 16));
+    long t = advance(h, 1000, 2000, topic); // the delta is published at 2000
+    scorerChunks.addAll(drain(h));
+    assertThat(scorerChunks)
+        .as("the scorer got the delta at once")
+        .hasSizeGreaterThan(snapshotChunks);
+    assertThat(topic.size()).as("4 chunks, then 40,000 B in a second").isBetween(38, 48);
+    assertThat(h.numProcessingTimeTimers())
+        .as("publish and pace timers only")
+        .isLessThanOrEqualTo(3);
+    advance(h, t, 1000 + snapshotChunks * 200L, topic);
+    assertThat(topic).hasSameSizeAs(scorerChunks);
+    assertThat(topic).as("same chunks, same order").isEqualTo(scorerChunks);
+    UpdateConsumer fromTopic = new UpdateConsumer().acceptAll(topic);
+    assertThat(fromTopic.ignored).isZero();
+    assertThat(fromTopic.publications)
+        .extracting(p -> p.kind)
+        .containsExactly(ModelUpdate.Kind.SNAPSHOT, ModelUpdate.Kind.DELTA);
+    assertThat(fromTopic.modelBytes()).isEqualTo(ModelCodec.writeSnapshot(stateModel(h, M)));
+    h.close();
+  }
+
+  @Test
+  void aRestoreDropsTheUnsentChunksAndItsResetSnapshotSupersedesThem() throws Exception {
+    JobSettings settings = paced();
+    var a = harness(settings, null);
+    a.setProcessingTime(0);
+    feed(a, Fixtures.examples(M, 8, 22));
+    a.setProcessingTime(1000);
+    drain(a);
+    a.setProcessingTime(1200);
+    List<ModelUpdate> topic = new ArrayList<>(drainTopic(a));
+    assertThat(topic).as("part of the reset snapshot went out").hasSizeBetween(8, 16);
+    OperatorSubtaskState snapshot = a.snapshot(1, 1200);
+    a.close();
+
+    var b = harness(settings, snapshot);
+    advance(b, 1200, 10_000, topic);
+    UpdateConsumer consumer = new UpdateConsumer().acceptAll(topic);
+    assertThat(consumer.publications)
+        .as("only the restored trainer's reset snapshot completes")
+        .hasSize(1);
+    assertThat(consumer.modelBytes()).isEqualTo(ModelCodec.writeSnapshot(stateModel(b, M)));
+    b.close();
   }
 
   @Test
@@ -228,7 +326,7 @@ class TrainerFunctionTest {
       feed(h, data.subList(round * 8, round * 8 + 8));
       t += 1000;
       h.setProcessingTime(t);
-      chunks.addAll(drain(h));
+      chunks.addAll(drainTopic(h));
     }
     int firstCatchUp = 0;
     while (!chunks.get(firstCatchUp).catchUp) {
