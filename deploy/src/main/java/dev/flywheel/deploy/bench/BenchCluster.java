@@ -195,6 +195,27 @@ final class BenchCluster implements AutoCloseable {
     throw new IllegalStateException("job " + job + " was not running within " + timeout);
   }
 
+  /**
+   * The checkpoints of {@code job} that Flink's checkpoint history still holds (the last 10 by
+   * default): {trigger time, end time} in epoch ms, end time -1 while one is in progress.
+   */
+  List<long[]> checkpoints(JobID job) throws Exception {
+    var graph = flink.getArchivedExecutionGraph(job).get(10, TimeUnit.SECONDS);
+    var stats = graph.getCheckpointStatsSnapshot();
+    List<long[]> out = new ArrayList<>();
+    if (stats == null) {
+      return out;
+    }
+    for (var c : stats.getHistory().getCheckpoints()) {
+      boolean done = c.getStatus().isCompleted() || c.getStatus().isFailed();
+      out.add(
+          new long[] {
+            c.getTriggerTimestamp(), done ? c.getTriggerTimestamp() + c.getEndToEndDuration() : -1
+          });
+    }
+    return out;
+  }
+
   private boolean allTasksRunning(JobID job) throws Exception {
     var graph = flink.getArchivedExecutionGraph(job).get(10, TimeUnit.SECONDS);
     for (var vertex : graph.getAllExecutionVertices()) {

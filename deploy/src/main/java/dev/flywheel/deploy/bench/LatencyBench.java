@@ -194,7 +194,8 @@ final class LatencyBench {
                 windows,
                 newestByVersion,
                 predictions,
-                updates));
+                updates,
+                id));
       }
     } finally {
       predictions.stop();
@@ -214,7 +215,8 @@ final class LatencyBench {
       List<Window> windows,
       Map<Long, Long> newestByVersion,
       PredictionReader predictions,
-      UpdateReader updates)
+      UpdateReader updates,
+      JobID job)
       throws Exception {
     long warmupSlots = OpenLoopSchedule.slotsFor(rate, warmup.toNanos());
     long measuredSlots =
@@ -296,7 +298,9 @@ final class LatencyBench {
       Thread.sleep(100);
     }
     List<GcPauses.Pause> pauses = gc.between(window.fromMillis, window.toMillis);
-    Path timeline = writeTimeline(window, pauses, repeat, rate);
+    Path timeline =
+        writeTimeline(
+            window, pauses, updates.appendsCopy(), cluster.checkpoints(job), repeat, rate);
     double sendSeconds =
         firstMeasuredNanos < 0 ? Double.NaN : Math.max(1, lastNanos - firstMeasuredNanos) / 1e9;
     RateRun run;
@@ -345,30 +349,64 @@ final class LatencyBench {
    * predictions, their largest append latency, and the GC pauses of the harness JVM that started in
    * it (count, ms). Returns the file.
    */
-  private Path writeTimeline(Window window, List<GcPauses.Pause> pauses, int repeat, double rate)
+  private Path writeTimeline(
+      Window window,
+      List<GcPauses.Pause> pauses,
+      List<long[]> updateAppends,
+      List<long[]> checkpoints,
+      int repeat,
+      double rate)
       throws IOException {
     Files.createDirectories(timelineDir);
     Path file =
         timelineDir.resolve(String.format(Locale.ROOT, "repeat%d-rate%.0f.csv", repeat, rate));
-    Files.writeString(file, timelineCsv(window, pauses));
+    Files.writeString(file, timelineCsv(window, pauses, updateAppends, checkpoints));
     return file;
   }
 
-  /** The timeline as CSV (see {@link #writeTimeline}). */
-  static String timelineCsv(Window window, List<GcPauses.Pause> pauses) {
+  /**
+   * The timeline as CSV (see {@link #writeTimeline}), one row per 100 ms bucket of intended send
+   * time: predictions and their largest latency, the harness JVM's GC pauses that started in it,
+   * the model-update bytes the broker appended in it ({@code updateAppends}: {append time, bytes})
+   * and whether a checkpoint was in progress during it ({@code checkpoints}: {trigger, end} epoch
+   * ms, end -1 while in progress), so that a stall can be put next to its cause.
+   */
+  static String timelineCsv(
+      Window window,
+      List<GcPauses.Pause> pauses,
+      List<long[]> updateAppends,
+      List<long[]> checkpoints) {
     int n = window.bucketCount.length;
     long[] gcCount = new long[n];
     long[] gcMillis = new long[n];
     for (GcPauses.Pause p : pauses) {
-      int b = (int) ((p.startMillis() - window.fromMillis) / Window.TIMELINE_BUCKET_MS);
+      int b = bucket(window, p.startMillis());
       if (b >= 0 && b < n) {
         gcCount[b]++;
         gcMillis[b] += p.durationMillis();
       }
     }
+    long[] updateBytes = new long[n];
+    for (long[] a : updateAppends) {
+      int b = bucket(window, a[0]);
+      if (b >= 0 && b < n) {
+        updateBytes[b] += a[1];
+      }
+    }
+    boolean[] checkpointing = new boolean[n];
+    long windowEnd = window.fromMillis + (long) n * Window.TIMELINE_BUCKET_MS;
+    for (long[] c : checkpoints) {
+      long end = c[1] < 0 ? windowEnd : c[1];
+      int from = Math.max(0, bucket(window, c[0]));
+      int to = Math.min(n - 1, bucket(window, end));
+      for (int b = from; b <= to; b++) {
+        checkpointing[b] = true;
+      }
+    }
     StringBuilder csv =
         new StringBuilder(
-            "ms_from_window_start,epoch_ms,predictions,max_latency_ms,gc_pauses,gc_pause_ms\n");
+            "ms_from_window_start,epoch_ms,predictions,max_latency_ms,gc_pauses,gc_pause_ms,"
+                + "model_update_bytes,checkpointing\n");
     synchronized (window) {
       for (int b = 0; b < n; b++) {
         csv.append((long) b * Window.TIMELINE_BUCKET_MS)
@@ -382,10 +420,18 @@ final class LatencyBench {
             .append(gcCount[b])
             .append(',')
             .append(gcMillis[b])
+            .append(',')
+            .append(updateBytes[b])
+            .append(',')
+            .append(checkpointing[b] ? 1 : 0)
             .append('\n');
       }
     }
     return csv.toString();
+  }
+
+  private static int bucket(Window window, long epochMillis) {
+    return (int) Math.floorDiv(epochMillis - window.fromMillis, Window.TIMELINE_BUCKET_MS);
   }
 
   /**
@@ -534,6 +580,7 @@ final class LatencyBench {
   /** Records the newest example event time of every published model version. */
   private final class UpdateReader extends TopicReader<long[]> {
     private final Map<Long, Long> newestByVersion;
+    private final List<long[]> appends = new ArrayList<>();
 
     UpdateReader(String topic, Map<Long, Long> newestByVersion) {
       super(topic, new UpdateHeaderDeserializer());
@@ -545,6 +592,16 @@ final class LatencyBench {
       long[] versionAndNewest = record.value();
       if (versionAndNewest != null) { // null: not a chunk, nothing to learn from it
         newestByVersion.put(versionAndNewest[0], versionAndNewest[1]);
+      }
+      synchronized (appends) {
+        appends.add(new long[] {record.timestamp(), record.serializedValueSize()});
+      }
+    }
+
+    /** {append time, value bytes} of every record read so far. */
+    List<long[]> appendsCopy() {
+      synchronized (appends) {
+        return new ArrayList<>(appends);
       }
     }
   }

@@ -395,7 +395,7 @@ class BenchPiecesTest {
   }
 
   @Test
-  void timelineBucketsLatencyAndGcPausesPerHundredMilliseconds() {
+  void timelineBucketsLatencyGcPausesUpdatesAndCheckpointsPerHundredMilliseconds() {
     LatencyBench.Window w = new LatencyBench.Window(10_000, 10_299);
     w.add(10_000, 10_020, 10_030, 1, 10_010); // bucket 0, latency 20
     w.add(10_050, 10_110, 10_120, 1, 10_060); // bucket 0, latency 60
@@ -403,14 +403,20 @@ class BenchPiecesTest {
     List<GcPauses.Pause> pauses =
         List.of(new GcPauses.Pause(10_040, 35), new GcPauses.Pause(10_070, 10));
 
-    String csv = LatencyBench.timelineCsv(w, pauses);
+    List<long[]> updates =
+        List.of(new long[] {9_990, 7}, new long[] {10_110, 500}, new long[] {10_190, 24});
+    // one checkpoint from before the window into bucket 0, one still in progress from bucket 2
+    List<long[]> checkpoints = List.of(new long[] {9_000, 10_050}, new long[] {10_210, -1});
+
+    String csv = LatencyBench.timelineCsv(w, pauses, updates, checkpoints);
 
     assertThat(csv.split("\n"))
         .containsExactly(
-            "ms_from_window_start,epoch_ms,predictions,max_latency_ms,gc_pauses,gc_pause_ms",
-            "0,10000,2,60,2,45",
-            "100,10100,0,0,0,0",
-            "200,10200,1,5,0,0");
+            "ms_from_window_start,epoch_ms,predictions,max_latency_ms,gc_pauses,gc_pause_ms,"
+                + "model_update_bytes,checkpointing",
+            "0,10000,2,60,2,45,0,1",
+            "100,10100,0,0,0,0,524,0",
+            "200,10200,1,5,0,0,0,1");
   }
 
   @Test
