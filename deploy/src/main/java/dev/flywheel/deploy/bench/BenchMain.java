@@ -3,6 +3,7 @@ package dev.flywheel.deploy.bench;
 import dev.flywheel.deploy.DurationConverter;
 import dev.flywheel.deploy.IdentityJob;
 import dev.flywheel.deploy.bench.BenchSettings.Phase;
+import dev.flywheel.deploy.bench.BenchSettings.RateBasis;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -46,9 +47,21 @@ public final class BenchMain implements Callable<BenchSettings> {
       split = ",",
       defaultValue = "0.25,0.5,0.75",
       description =
-          "Offered rates of the latency phase as fractions of the measured pipeline"
-              + " throughput (default: ${DEFAULT-VALUE}).")
+          "Offered rates of the latency phase as fractions of the maximum named by --rate-basis"
+              + " (default: ${DEFAULT-VALUE}).")
   List<Double> rates;
+
+  @Option(
+      names = "--rate-basis",
+      paramLabel = "BASIS",
+      defaultValue = "sustainable",
+      converter = RateBasisConverter.class,
+      description =
+          "What --rates are fractions of: sustainable (the highest open-loop rate the pipeline"
+              + " keeps up with, searched first in one job: median latency of a probe at most"
+              + " 500 ms, every prediction back) or replay (the throughput phase's pipeline"
+              + " records/s) (default: ${DEFAULT-VALUE}).")
+  RateBasis rateBasis;
 
   @Option(
       names = "--absolute-rates",
@@ -201,6 +214,7 @@ public final class BenchMain implements Callable<BenchSettings> {
             records,
             rates,
             absoluteRates,
+            rateBasis,
             duration,
             warmup,
             drainTimeout,
@@ -236,6 +250,19 @@ public final class BenchMain implements Callable<BenchSettings> {
       return main.call();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cli, e.getMessage(), e);
+    }
+  }
+
+  /** Parses {@code sustainable} or {@code replay}, any case. */
+  public static final class RateBasisConverter implements CommandLine.ITypeConverter<RateBasis> {
+    @Override
+    public RateBasis convert(String value) {
+      try {
+        return RateBasis.valueOf(value.trim().toUpperCase());
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(
+            "expected sustainable or replay, got '" + value + "'");
+      }
     }
   }
 

@@ -91,12 +91,46 @@ public final class BenchReport {
           .append(percent(t.pipelineToIdentityNetRuntime()))
           .append(" | | | |\n\n");
     }
+    if (r.sustainable() != null) {
+      var su = r.sustainable();
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "### Highest sustainable open-loop rate: %,.0f/s (%.0f %% of the replay throughput,"
+                  + " %,.0f/s)%s%n%n",
+              su.rate(),
+              100 * su.rate() / su.replayRate(),
+              su.replayRate(),
+              su.found() ? "" : "; no probe was sustained, this is the lowest probe"));
+      b.append(
+          "A probe is sustained if its median latency is at most 500 ms and every prediction came"
+              + " back (one job, probes in the order run, each 5 s of warm-up and 15 s"
+              + " measured).\n\n");
+      b.append(
+          "| probe rate (records/s) | of replay | p50 | p99 | producer lag p99 |"
+              + " predictions missing | sustained |\n");
+      b.append("| --- | --- | --- | --- | --- | --- | --- |\n");
+      for (BenchResult.Probe p : su.probes()) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "| %,.0f | %.0f %% | %,.0f | %,.0f | %,.0f | %d | %s |%n",
+                p.offeredRate(),
+                100 * p.fractionOfReplay(),
+                p.p50Ms(),
+                p.p99Ms(),
+                p.producerLagP99Ms(),
+                p.missingPredictions(),
+                p.sustained() ? "yes" : "no"));
+      }
+      b.append('\n');
+    }
     if (r.latency() != null && !r.latency().isEmpty()) {
       b.append(
           "### Latency (event intended send time → prediction appended, ms) and model freshness"
               + " (ms)\n\n");
       b.append(
-          "| offered rate (records/s) | of max | p50 | p99 | p99.9 | max | freshness p50 |"
+          "| offered rate (records/s) | of basis | p50 | p99 | p99.9 | max | freshness p50 |"
               + " freshness p99 | predictions without freshness | predictions missing | CPU harness /"
               + " broker (cores) | producer lag p99 | GC pauses: count, total, longest |\n");
       b.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param jobArguments the pipeline's options (harness-set and user-given)
  * @param events the pre-produced events of the throughput phase (null if skipped)
  * @param throughput identity vs pipeline (null if skipped)
+ * @param sustainable the search for the highest sustainable open-loop rate, or null
  * @param latency one entry per offered rate (empty if skipped)
  * @param goals the project's goals, checked against the medians
  * @param profile JFR summary of an extra pipeline run (null if not asked)
@@ -30,6 +31,7 @@ public record BenchResult(
     List<String> jobArguments,
     Events events,
     Throughput throughput,
+    Sustainable sustainable,
     List<RateResult> latency,
     List<Goal> goals,
     Profile profile,
@@ -153,6 +155,31 @@ public record BenchResult(
       Summary gcPauseCount,
       Summary gcPauseTotalMs,
       Summary gcPauseMaxMs) {}
+
+  /**
+   * The search for the highest sustainable open-loop rate (null when the rates had another basis).
+   *
+   * @param replayRate the throughput phase's pipeline records/s (median), the search's ceiling
+   * @param rate the highest probe that was sustained (the lowest probe if none was)
+   * @param found whether any probe was sustained
+   * @param probes every probe, in the order run
+   */
+  public record Sustainable(double replayRate, double rate, boolean found, List<Probe> probes) {}
+
+  /**
+   * One probe of the search: an open-loop run at one rate in the search's job.
+   *
+   * @param sustained median latency at most {@link LatencyBench#SUSTAINED_P50_MS} and every
+   *     prediction of the window back before the drain timeout
+   */
+  public record Probe(
+      double offeredRate,
+      double fractionOfReplay,
+      double p50Ms,
+      double p99Ms,
+      double producerLagP99Ms,
+      long missingPredictions,
+      boolean sustained) {}
 
   /** One of the project's goals and whether the median met it. */
   public record Goal(String goal, String target, double measured, String unit, Boolean met) {}

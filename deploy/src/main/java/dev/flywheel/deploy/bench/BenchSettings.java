@@ -18,6 +18,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
  *     throughput
  * @param absoluteRates offered rates in records/s; when non-empty they replace {@code
  *     rateFractions}
+ * @param rateBasis what {@code rateFractions} are fractions of
  * @param duration measured time per offered rate
  * @param warmup unmeasured time at each rate before the measured window
  * @param drainTimeout how long to wait after a rate's last send for its predictions
@@ -41,6 +42,7 @@ public record BenchSettings(
     long records,
     List<Double> rateFractions,
     List<Double> absoluteRates,
+    RateBasis rateBasis,
     Duration duration,
     Duration warmup,
     Duration drainTimeout,
@@ -66,6 +68,17 @@ public record BenchSettings(
     THROUGHPUT,
     /** Open-loop latency and model freshness at fixed offered rates. */
     LATENCY
+  }
+
+  /** What the latency phase's rate fractions are fractions of. */
+  public enum RateBasis {
+    /**
+     * The highest open-loop rate the pipeline keeps up with, searched in one job before the latency
+     * runs ({@link LatencyBench#searchSustainable}): the issue's "highest sustainable rate".
+     */
+    SUSTAINABLE,
+    /** The pipeline's records/s in the throughput phase (pre-produced input, no producer). */
+    REPLAY
   }
 
   /**
@@ -221,6 +234,7 @@ public record BenchSettings(
     m.put("records", records);
     m.put("rates", rateFractions);
     m.put("absoluteRates", absoluteRates);
+    m.put("rateBasis", rateBasis.name());
     m.put("durationPerRate", duration.toString());
     m.put("warmupPerRate", warmup.toString());
     m.put("drainTimeout", drainTimeout.toString());

@@ -156,7 +156,106 @@ final class LatencyBench {
   }
 
   private List<RateRun> runJob(int repeat, double[] rates) throws Exception {
-    String tag = "latency-" + repeat;
+    return withJob(
+        "latency-" + repeat,
+        settings.seed() + repeat,
+        job -> {
+          List<RateRun> runs = new ArrayList<>();
+          for (int i = 0; i < rates.length; i++) {
+            // The first rate also warms the fresh job up (JIT, first model publications).
+            Duration warmup = i == 0 ? settings.warmup().plus(FIRST_WARMUP) : settings.warmup();
+            runs.add(runRate(repeat, rates[i], warmup, settings.duration(), job));
+          }
+          return runs;
+        });
+  }
+
+  /**
+   * A probe's median latency at most this (ms) is sustained: a pipeline that keeps up has a median
+   * of tens of ms here and recovers from each checkpoint's or GC's stall; one that does not
+   * accumulates a backlog, and its median grows with the window (5 % over its capacity for the 5 s
+   * warm-up and a 15 s window gives a median of about 600 ms).
+   */
+  static final double SUSTAINED_P50_MS = 500;
+
+  /** Measured time of each probe of the search. */
+  static final Duration PROBE_DURATION = Duration.ofSeconds(15);
+
+  /** Probes of the search: a bisection of [{@link #SEARCH_LOW}, 1] × the replay rate. */
+  static final int PROBES = 5;
+
+  /** The lowest fraction of the replay rate the search considers. */
+  static final double SEARCH_LOW = 0.2;
+
+  /**
+   * The issue's "highest sustainable rate", measured where latency is: in one fresh job, open-loop
+   * probes bisect [{@link #SEARCH_LOW}, 1] × {@code replayRate}; a probe is sustained if {@link
+   * #sustained} says so. The replay rate (pre-produced input, no producer on the machine) is an
+   * upper bound: the open-loop producer, in this JVM, takes its share of the same cores.
+   */
+  BenchResult.Sustainable searchSustainable(double replayRate) throws Exception {
+    return withJob(
+        "sustainable",
+        settings.seed() - 1,
+        job -> {
+          List<BenchResult.Probe> probes = new ArrayList<>();
+          double low = SEARCH_LOW;
+          double high = 1.0;
+          double best = Double.NaN;
+          for (int p = 0; p < PROBES; p++) {
+            double fraction = (low + high) / 2;
+            double rate = Math.max(1, Math.round(fraction * replayRate));
+            Duration warmup = p == 0 ? settings.warmup().plus(FIRST_WARMUP) : settings.warmup();
+            RateRun run = runRate(0, rate, warmup, PROBE_DURATION, job);
+            boolean ok = sustained(run);
+            probes.add(
+                new BenchResult.Probe(
+                    rate,
+                    fraction,
+                    run.appendLatencyMs().p50(),
+                    run.appendLatencyMs().p99(),
+                    run.producerLagMicros().p99() / 1000,
+                    run.expectedPredictions() - run.receivedPredictions(),
+                    ok));
+            out.printf(
+                "  probe %d: %,.0f/s (%.0f %% of replay) %s%n",
+                p + 1, rate, 100 * fraction, ok ? "sustained" : "not sustained");
+            if (ok) {
+              low = fraction;
+              best = rate;
+            } else {
+              high = fraction;
+            }
+          }
+          boolean found = !Double.isNaN(best);
+          return new BenchResult.Sustainable(
+              replayRate, found ? best : Math.round(SEARCH_LOW * replayRate), found, probes);
+        });
+  }
+
+  /** Whether a probe kept up: median latency within {@link #SUSTAINED_P50_MS}, nothing missing. */
+  static boolean sustained(RateRun run) {
+    return run.receivedPredictions() >= run.expectedPredictions()
+        && run.appendLatencyMs().p50() <= SUSTAINED_P50_MS;
+  }
+
+  /** What a job's runs share: its id, topics, readers, producer and event generator. */
+  private record Job(
+      JobID id,
+      String eventsTopic,
+      KafkaProducer<byte[], byte[]> producer,
+      SyntheticEvents events,
+      List<Window> windows,
+      Map<Long, Long> newestByVersion,
+      PredictionReader predictions,
+      UpdateReader updates) {}
+
+  private interface JobBody<T> {
+    T run(Job job) throws Exception;
+  }
+
+  /** Runs a fresh pipeline job on fresh topics, {@code body} against it, then cancels it. */
+  private <T> T withJob(String tag, long seed, JobBody<T> body) throws Exception {
     BenchSettings.Topics topics = BenchSettings.Topics.of("bench-events-" + tag, tag);
     cluster.createTopics(
         List.of(
@@ -173,54 +272,38 @@ final class LatencyBench {
     Map<Long, Long> newestByVersion = new ConcurrentHashMap<>();
     PredictionReader predictions = new PredictionReader(topics.predictions(), windows);
     UpdateReader updates = new UpdateReader(topics.modelUpdates(), newestByVersion);
-    List<RateRun> runs = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
       cluster.awaitRunning(id, Duration.ofMinutes(2));
       predictions.start();
       updates.start();
-      SyntheticEvents events = new SyntheticEvents(settings.seed() + repeat);
-      for (int i = 0; i < rates.length; i++) {
-        double rate = rates[i];
-        // The first rate also warms the fresh job up (JIT, first model publications).
-        Duration warmup = i == 0 ? settings.warmup().plus(FIRST_WARMUP) : settings.warmup();
-        runs.add(
-            runRate(
-                repeat,
-                rate,
-                warmup,
-                topics.events(),
-                producer,
-                events,
-                windows,
-                newestByVersion,
-                predictions,
-                updates,
-                id));
-      }
+      return body.run(
+          new Job(
+              id,
+              topics.events(),
+              producer,
+              new SyntheticEvents(seed),
+              windows,
+              newestByVersion,
+              predictions,
+              updates));
     } finally {
       predictions.stop();
       updates.stop();
       cluster.cancel(id);
     }
-    return runs;
   }
 
-  private RateRun runRate(
-      int repeat,
-      double rate,
-      Duration warmup,
-      String topic,
-      KafkaProducer<byte[], byte[]> producer,
-      SyntheticEvents events,
-      List<Window> windows,
-      Map<Long, Long> newestByVersion,
-      PredictionReader predictions,
-      UpdateReader updates,
-      JobID job)
+  private RateRun runRate(int repeat, double rate, Duration warmup, Duration measured, Job job)
       throws Exception {
+    String topic = job.eventsTopic();
+    KafkaProducer<byte[], byte[]> producer = job.producer();
+    SyntheticEvents events = job.events();
+    List<Window> windows = job.windows();
+    Map<Long, Long> newestByVersion = job.newestByVersion();
+    PredictionReader predictions = job.predictions();
+    UpdateReader updates = job.updates();
     long warmupSlots = OpenLoopSchedule.slotsFor(rate, warmup.toNanos());
-    long measuredSlots =
-        Math.max(1, OpenLoopSchedule.slotsFor(rate, settings.duration().toNanos()));
+    long measuredSlots = Math.max(1, OpenLoopSchedule.slotsFor(rate, measured.toNanos()));
     OpenLoopSchedule schedule =
         new OpenLoopSchedule(
             System.nanoTime() + 50_000_000L,
@@ -300,7 +383,7 @@ final class LatencyBench {
     List<GcPauses.Pause> pauses = gc.between(window.fromMillis, window.toMillis);
     Path timeline =
         writeTimeline(
-            window, pauses, updates.appendsCopy(), cluster.checkpoints(job), repeat, rate);
+            window, pauses, updates.appendsCopy(), cluster.checkpoints(job.id()), repeat, rate);
     double sendSeconds =
         firstMeasuredNanos < 0 ? Double.NaN : Math.max(1, lastNanos - firstMeasuredNanos) / 1e9;
     RateRun run;

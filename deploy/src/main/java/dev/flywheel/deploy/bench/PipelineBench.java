@@ -56,6 +56,7 @@ public final class PipelineBench {
     Events events = null;
     Throughput throughput = null;
     List<RateResult> latency = new ArrayList<>();
+    BenchResult.Sustainable sustainable = null;
     Profile profile = null;
     out.println(
         "Starting Kafka (child JVM) and a Flink MiniCluster (parallelism "
@@ -101,6 +102,14 @@ public final class PipelineBench {
         }
       }
       if (settings.phases().contains(Phase.LATENCY)) {
+        Path timelines =
+            settings
+                .outputDir()
+                .resolve(
+                    "timeline-"
+                        + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+                            .withZone(ZoneOffset.UTC)
+                            .format(date));
         double[] rates;
         double[] fractions;
         if (!settings.absoluteRates().isEmpty()) {
@@ -109,10 +118,29 @@ public final class PipelineBench {
           fractions = new double[rates.length];
           java.util.Arrays.fill(fractions, Double.NaN);
         } else {
-          double max = throughput.pipelineRecordsPerSecond().median();
-          if (Double.isNaN(max)) {
+          double replay = throughput.pipelineRecordsPerSecond().median();
+          if (Double.isNaN(replay)) {
             throw new IllegalStateException(
                 "no pipeline throughput measured: give --absolute-rates");
+          }
+          double max = replay;
+          if (settings.rateBasis() == BenchSettings.RateBasis.SUSTAINABLE) {
+            out.printf(
+                "Searching the highest sustainable open-loop rate (%d probes of %d s) ...%n",
+                LatencyBench.PROBES, LatencyBench.PROBE_DURATION.toSeconds());
+            try (GcPauses gc = GcPauses.start()) {
+              sustainable =
+                  new LatencyBench(cluster, settings, out, gc, timelines).searchSustainable(replay);
+            }
+            max = sustainable.rate();
+            out.printf(
+                "  highest sustainable rate: %,.0f/s (%.0f %% of the replay throughput)%s%n",
+                max, 100 * max / replay, sustainable.found() ? "" : "; no probe was sustained");
+            if (!sustainable.found()) {
+              notes.add(
+                  "no probe of the sustainable-rate search was sustained: the rates are fractions"
+                      + " of the lowest probe");
+            }
           }
           fractions =
               settings.rateFractions().stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -123,14 +151,6 @@ public final class PipelineBench {
         }
         out.println(
             "Latency: open-loop rates " + java.util.Arrays.toString(rates) + " records/s ...");
-        Path timelines =
-            settings
-                .outputDir()
-                .resolve(
-                    "timeline-"
-                        + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
-                            .withZone(ZoneOffset.UTC)
-                            .format(date));
         List<List<RateRun>> runs;
         try (GcPauses gc = GcPauses.start()) {
           runs = new LatencyBench(cluster, settings, out, gc, timelines).run(rates);
@@ -161,8 +181,9 @@ public final class PipelineBench {
         settings.pipelineArgs("<broker>", "<run>", BenchSettings.Topics.of("<events>", "<run>")),
         events,
         throughput,
+        sustainable,
         latency,
-        goals(throughput, latency),
+        goals(throughput, sustainable, latency),
         profile,
         List.copyOf(notes));
   }
@@ -233,7 +254,8 @@ public final class PipelineBench {
   }
 
   /** The goals against the medians; the latency goals at the rate nearest to half the maximum. */
-  static List<Goal> goals(Throughput throughput, List<RateResult> latency) {
+  static List<Goal> goals(
+      Throughput throughput, BenchResult.Sustainable sustainable, List<RateResult> latency) {
     List<Goal> goals = new ArrayList<>();
     if (throughput != null) {
       double ratio = throughput.pipelineToIdentity().median();
@@ -257,8 +279,9 @@ public final class PipelineBench {
       String at =
           String.format(
               java.util.Locale.ROOT,
-              " at %.0f %% of max (%,.0f/s)",
+              " at %.0f %% of %s (%,.0f/s)",
               100 * half.fractionOfMax(),
+              sustainable != null ? "the highest sustainable rate" : "the replay throughput",
               half.offeredRate());
       double p99 = half.latencyP99Ms().median();
       double fresh = half.freshnessP99Ms().median();

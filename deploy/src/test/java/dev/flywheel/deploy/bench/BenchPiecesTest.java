@@ -237,6 +237,11 @@ class BenchPiecesTest {
     assertThat(s.warmupRuns()).isEqualTo(1);
     assertThat(BenchMain.parse("--warmup-runs", "0").warmupRuns()).isZero();
     assertThat(s.describe()).containsEntry("warmupRuns", 1);
+    assertThat(s.rateBasis()).isEqualTo(BenchSettings.RateBasis.SUSTAINABLE);
+    assertThat(BenchMain.parse("--rate-basis", "Replay").rateBasis())
+        .isEqualTo(BenchSettings.RateBasis.REPLAY);
+    assertThatThrownBy(() -> BenchMain.parse("--rate-basis", "max"))
+        .hasMessageContaining("expected sustainable or replay, got 'max'");
     assertThat(s.phases())
         .containsExactlyInAnyOrder(BenchSettings.Phase.THROUGHPUT, BenchSettings.Phase.LATENCY);
     assertThat(s.command())
@@ -296,9 +301,20 @@ class BenchPiecesTest {
               "repeat1-rate1.csv");
       latency.add(PipelineBench.rateResult(f, f * 200_000, List.of(run)));
     }
-    List<Goal> goals = PipelineBench.goals(t, latency);
+    BenchResult.Sustainable sustainable =
+        new BenchResult.Sustainable(
+            300_000,
+            200_000,
+            true,
+            List.of(
+                new BenchResult.Probe(180_000, 0.6, 40, 300, 5, 0, true),
+                new BenchResult.Probe(240_000, 0.8, 2_600, 4_400, 1_600, 0, false),
+                new BenchResult.Probe(200_000, 0.667, 90, 900, 20, 0, true)));
+    List<Goal> goals = PipelineBench.goals(t, sustainable, latency);
     assertThat(goals).extracting(Goal::met).containsExactly(false, true, false);
-    assertThat(goals.get(1).goal()).contains("50 %");
+    assertThat(goals.get(1).goal()).contains("50 % of the highest sustainable rate");
+    assertThat(PipelineBench.goals(t, null, latency).get(1).goal())
+        .contains("50 % of the replay throughput");
     BenchResult result =
         new BenchResult(
             "./flywheel bench --records 1000",
@@ -309,6 +325,7 @@ class BenchPiecesTest {
             List.of("--flywheel.parallelism", "2"),
             new Events("bench-events", 2, 1000, 200_000, 200, 300, 600, 100, 50_000),
             t,
+            sustainable,
             latency,
             goals,
             null,
@@ -349,8 +366,41 @@ class BenchPiecesTest {
         .contains(
             "| 100,000 | 50 % | 20 [20–20] | 90 [90–90] | 120 [120–120] | 130 [130–130] | 400 [400–400] | 1,200 [1,200–1,200] |")
         .contains(
-            "| p99 model freshness at 50 % of max (100,000/s) | <= 1000 ms | 1,200.00 ms | **no** |")
+            "| p99 model freshness at 50 % of the highest sustainable rate (100,000/s) | <= 1000 ms |"
+                + " 1,200.00 ms | **no** |")
+        .contains(
+            "### Highest sustainable open-loop rate: 200,000/s (67 % of the replay throughput,"
+                + " 300,000/s)")
+        .contains("| 240,000 | 80 % | 2,600 | 4,400 | 1,600 | 0 | no |")
         .contains("* a note");
+  }
+
+  @Test
+  void aProbeIsSustainedWithAMedianWithin500MsAndNothingMissing() {
+    ResourceMeter.Usage usage = new ResourceMeter.Usage(1, 1, 1, 1, 1, 1, 1, 1);
+    GcPauses.Summary gc = new GcPauses.Summary(0, 0, 0);
+    Percentiles none = new Percentiles(0, 0, 0, 0, 0);
+    java.util.function.BiFunction<Double, Long, RateRun> run =
+        (p50, received) ->
+            new RateRun(
+                0,
+                1000,
+                1000,
+                100,
+                60,
+                received,
+                new Percentiles(60, p50, 900, 900, 900),
+                none,
+                none,
+                none,
+                0,
+                usage,
+                gc,
+                "t.csv");
+    assertThat(LatencyBench.sustained(run.apply(120.0, 60L))).isTrue();
+    assertThat(LatencyBench.sustained(run.apply(500.0, 60L))).isTrue();
+    assertThat(LatencyBench.sustained(run.apply(501.0, 60L))).as("a growing backlog").isFalse();
+    assertThat(LatencyBench.sustained(run.apply(20.0, 59L))).as("a prediction missing").isFalse();
   }
 
   @Test
