@@ -12,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import picocli.CommandLine;
@@ -253,29 +254,41 @@ public final class BenchMain implements Callable<BenchSettings> {
     }
   }
 
-  /** Parses {@code sustainable} or {@code replay}, any case. */
-  public static final class RateBasisConverter implements CommandLine.ITypeConverter<RateBasis> {
+  /** Parses an enum constant by its name in any case; the error lists the names in lower case. */
+  abstract static class AnyCaseEnumConverter<E extends Enum<E>>
+      implements CommandLine.ITypeConverter<E> {
+    private final Class<E> type;
+
+    AnyCaseEnumConverter(Class<E> type) {
+      this.type = type;
+    }
+
     @Override
-    public RateBasis convert(String value) {
+    public E convert(String value) {
       try {
-        return RateBasis.valueOf(value.trim().toUpperCase());
+        return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
+        List<String> names = new ArrayList<>();
+        for (E c : type.getEnumConstants()) {
+          names.add(c.name().toLowerCase(Locale.ROOT));
+        }
         throw new CommandLine.TypeConversionException(
-            "expected sustainable or replay, got '" + value + "'");
+            "expected " + String.join(" or ", names) + ", got '" + value + "'");
       }
     }
   }
 
+  /** Parses {@code sustainable} or {@code replay}, any case. */
+  public static final class RateBasisConverter extends AnyCaseEnumConverter<RateBasis> {
+    public RateBasisConverter() {
+      super(RateBasis.class);
+    }
+  }
+
   /** Parses {@code throughput} or {@code latency}, any case. */
-  public static final class PhaseConverter implements CommandLine.ITypeConverter<Phase> {
-    @Override
-    public Phase convert(String value) {
-      try {
-        return Phase.valueOf(value.trim().toUpperCase());
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(
-            "expected throughput or latency, got '" + value + "'");
-      }
+  public static final class PhaseConverter extends AnyCaseEnumConverter<Phase> {
+    public PhaseConverter() {
+      super(Phase.class);
     }
   }
 

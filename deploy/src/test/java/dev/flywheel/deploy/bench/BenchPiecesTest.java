@@ -242,6 +242,8 @@ class BenchPiecesTest {
         .isEqualTo(BenchSettings.RateBasis.REPLAY);
     assertThatThrownBy(() -> BenchMain.parse("--rate-basis", "max"))
         .hasMessageContaining("expected sustainable or replay, got 'max'");
+    assertThatThrownBy(() -> BenchMain.parse("--phases", "thruput"))
+        .hasMessageContaining("expected throughput or latency, got 'thruput'");
     assertThat(s.phases())
         .containsExactlyInAnyOrder(BenchSettings.Phase.THROUGHPUT, BenchSettings.Phase.LATENCY);
     assertThat(s.command())
