@@ -158,6 +158,58 @@ class RememberedOutcomesTest {
   }
 
   @Test
+  void aSnapshotTakesAboutNineBytesPerIdAndAVersionOneSnapshotStillRestores() throws IOException {
+    RememberedOutcomes r = new RememberedOutcomes(100_000);
+    Random random = new Random(4);
+    List<long[]> positives = new java.util.ArrayList<>();
+    List<long[]> negatives = new java.util.ArrayList<>();
+    long t = 1_795_000_000_000L; // epoch ms, as the join's expiries are
+    for (int i = 0; i < 20_000; i++) {
+      t += random.nextInt(3); // arrival order, roughly expiry order
+      long expiry = t + random.nextInt(50) - 25;
+      long fp = RememberedOutcomes.fingerprint("imp-" + i);
+      boolean positive = random.nextInt(10) == 0;
+      r.remember(fp, positive ? POSITIVE : NEGATIVE, expiry, 0);
+      (positive ? positives : negatives).add(new long[] {fp, expiry});
+    }
+    byte[] v2 = r.snapshot();
+    assertThat(v2.length).as("about 9 bytes per id").isLessThan(12 + 20_000 * 10);
+
+    // version 1: per section the fingerprints, then the expiries, 16 bytes per id
+    java.nio.ByteBuffer v1 = java.nio.ByteBuffer.allocate(12 + 16 * 20_000);
+    v1.putInt(1).putInt(positives.size()).putInt(negatives.size());
+    for (List<long[]> section : List.of(positives, negatives)) {
+      section.forEach(x -> v1.putLong(x[0]));
+      section.forEach(x -> v1.putLong(x[1]));
+    }
+    RememberedOutcomes fromV1 = new RememberedOutcomes(100_000);
+    RememberedOutcomes fromV2 = new RememberedOutcomes(100_000);
+    assertThat(fromV1.restore(List.of(v1.array()), h -> true)).isZero();
+    assertThat(fromV2.restore(List.of(v2), h -> true)).isZero();
+    for (long watermark : new long[] {0, t - 20_000, t - 5_000, t}) {
+      for (List<long[]> section : List.of(positives, negatives)) {
+        for (long[] x : section) {
+          int expected = r.outcome(x[0], watermark);
+          assertThat(fromV1.outcome(x[0], watermark)).isEqualTo(expected);
+          assertThat(fromV2.outcome(x[0], watermark)).isEqualTo(expected);
+        }
+      }
+    }
+    assertThat(fromV2.size()).isEqualTo(r.size());
+  }
+
+  @Test
+  void aTruncatedSnapshotIsRefused() {
+    RememberedOutcomes r = new RememberedOutcomes(10);
+    r.remember(RememberedOutcomes.fingerprint("a"), POSITIVE, 1_000, 0);
+    byte[] whole = r.snapshot();
+    byte[] cut = java.util.Arrays.copyOf(whole, whole.length - 1);
+    assertThatThrownBy(() -> new RememberedOutcomes(10).restore(List.of(cut), h -> true))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("truncated");
+  }
+
+  @Test
   void aSnapshotOfAnUnknownVersionIsRefused() {
     byte[] bad = {0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0};
     assertThatThrownBy(() -> new RememberedOutcomes(1).restore(List.of(bad), h -> true))
