@@ -105,7 +105,7 @@ public final class BenchReport {
       b.append(
           "A probe is sustained if its median latency is at most 500 ms and every prediction came"
               + " back (one job, probes in the order run, each 5 s of warm-up and 15 s"
-              + " measured).\n\n");
+              + " measured, after 30 s at 20 % of the replay throughput for the job's start).\n\n");
       b.append(
           "| probe rate (records/s) | of replay | p50 | p99 | producer lag p99 |"
               + " predictions missing | sustained |\n");

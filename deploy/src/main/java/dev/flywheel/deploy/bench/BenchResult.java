@@ -112,7 +112,8 @@ public record BenchResult(
    * @param receivedPredictions predictions of those read back before the drain timeout
    * @param appendLatencyMs prediction append time (LogAppendTime) − intended send time
    * @param consumedLatencyMs time the harness's consumer saw the prediction − intended send time
-   * @param producerLagMicros actual − intended send time in the producer
+   * @param producerLagMicros actual − intended send time in the producer, over the measured window
+   *     (until session 5 it also covered the warm-up)
    * @param freshnessMs prediction's {@code scoredAt} − newest example event time of the model
    *     version that scored it (from the model-updates topic)
    * @param freshnessUnknown predictions whose model version had no published examples (version 0,
