@@ -206,8 +206,7 @@ final class LatencyBench {
           double high = 1.0;
           double best = Double.NaN;
           // The fresh job's start (its first model and reset snapshot, its first checkpoints)
-          // happens at the lowest rate, not in the first probe: in runs 7 and 8 the first probe
-          // (60 %) built a multi-second backlog where the later 57.5 % probe had a median of 30 ms.
+          // happens at the lowest rate, so that no probe is charged with it.
           runRate(0, Math.max(1, Math.round(SEARCH_LOW * replayRate)), FIRST_WARMUP, WARM, job);
           for (int p = 0; p < PROBES; p++) {
             double fraction = (low + high) / 2;

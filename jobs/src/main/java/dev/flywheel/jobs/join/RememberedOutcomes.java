@@ -227,8 +227,18 @@ final class RememberedOutcomes {
   byte[] snapshot() {
     int p = positives.size;
     int n = negatives.size;
-    // worst case: 10 varint bytes per expiry
-    ByteBuffer out = ByteBuffer.allocate(12 + 18 * (p + n));
+    // sized exactly (one pass over the expiries first): this runs in the synchronous part of a
+    // checkpoint, for up to a million ids
+    long varintBytes = 0;
+    long before = 0;
+    for (Ring ring : new Ring[] {positives, negatives}) {
+      for (int i = 0; i < ring.size; i++) {
+        long e = ring.expiry(i);
+        varintBytes += varLongSize(zigzag(e - before));
+        before = e;
+      }
+    }
+    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(12 + 8L * (p + n) + varintBytes));
     out.putInt(FORMAT_VERSION).putInt(p).putInt(n);
     LongBuffer longs = out.asLongBuffer();
     positives.copyFingerprintsTo(longs);
@@ -242,7 +252,11 @@ final class RememberedOutcomes {
         previous = e;
       }
     }
-    return Arrays.copyOf(out.array(), out.position());
+    return out.array();
+  }
+
+  private static int varLongSize(long v) {
+    return Math.max(1, (64 - Long.numberOfLeadingZeros(v) + 6) / 7);
   }
 
   private static long zigzag(long v) {
