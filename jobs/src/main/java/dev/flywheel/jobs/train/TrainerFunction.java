@@ -374,9 +374,10 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     meta.publishedAt = now;
     byte[] payload = snapshot ? ModelCodec.writeSnapshot(model) : ModelCodec.writeDelta(model);
     int chunkBytes = settings.modelUpdateChunkBytes();
+    Chunker.Publication publication = new Chunker.Publication(meta, payload, chunkBytes);
     if (scorer != null) {
-      for (ModelUpdate chunk : Chunker.split(meta, payload, chunkBytes)) {
-        scorer.collect(chunk);
+      for (Chunker.Publication s = publication.again(); s.hasNext(); ) {
+        scorer.collect(s.next());
       }
     }
     pacing
@@ -386,7 +387,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
                 new Pacing(
                     new PublicationPacer(settings.modelUpdatesMaxBytesPerSecond(), chunkBytes)))
         .pacer
-        .add(new Chunker.Publication(meta, payload, chunkBytes));
+        .add(publication);
     metrics.afterPublish(m, payload.length);
   }
 }

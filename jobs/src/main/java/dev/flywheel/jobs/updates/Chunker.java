@@ -66,6 +66,21 @@ public final class Chunker {
       meta.payloadCrc = crc(payload);
     }
 
+    private Publication(Publication other) {
+      this.payload = other.payload;
+      this.chunkSize = other.chunkSize;
+      this.count = other.count;
+      this.meta = other.meta;
+    }
+
+    /**
+     * The same publication from its first chunk again, sharing payload and checksum (a second
+     * output of one encoding computes no second CRC).
+     */
+    public Publication again() {
+      return new Publication(this);
+    }
+
     /** Chunks of the whole publication (at least 1: an empty payload gives one empty chunk). */
     public int chunkCount() {
       return count;

@@ -46,6 +46,12 @@ class PublicationPacerTest {
     assertThat(p.nextBytes()).isZero();
     assertThat(lazy).isEqualTo(Chunker.split(meta, payload, 1000));
     assertThatThrownBy(p::next).isInstanceOf(IllegalStateException.class);
+    Chunker.Publication again = p.again();
+    List<ModelUpdate> second = new ArrayList<>();
+    while (again.hasNext()) {
+      second.add(again.next());
+    }
+    assertThat(second).as("again: the same chunks from the first").isEqualTo(lazy);
   }
 
   @Test
