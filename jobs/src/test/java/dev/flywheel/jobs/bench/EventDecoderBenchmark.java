@@ -4,12 +4,15 @@ import dev.flywheel.jobs.events.DecoderConfig;
 import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventDecoder;
 import dev.flywheel.jobs.events.EventSerializer;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataInputViewStreamWrapper;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
 import org.apache.flink.types.StringValue;
@@ -270,7 +273,9 @@ public class EventDecoderBenchmark {
     public boolean megamorphic;
 
     Event[] events;
+    byte[][] serialized;
     final DataOutputSerializer out = new DataOutputSerializer(1024);
+    final DataInputDeserializer in = new DataInputDeserializer();
     int next;
 
     @Setup
@@ -281,7 +286,20 @@ public class EventDecoderBenchmark {
       for (int i = 0; i < events.length; i++) {
         events[i] = decoding.decoder.decode(decoding.mix[i]);
       }
+      serialized = new byte[events.length][];
+      for (int i = 0; i < events.length; i++) {
+        out.clear();
+        EventSerializer.INSTANCE.serialize(events[i], out);
+        serialized[i] = out.getCopyOfBuffer();
+      }
       if (megamorphic) {
+        for (int i = 0; i < 20_000; i++) {
+          byte[] bytes = serialized[i % serialized.length];
+          EventSerializer.INSTANCE.deserialize(
+              new DataInputViewStreamWrapper(new ByteArrayInputStream(bytes)));
+          in.setBuffer(bytes);
+          EventSerializer.INSTANCE.deserialize(in);
+        }
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         DataOutputViewStreamWrapper wrapper = new DataOutputViewStreamWrapper(sink);
         DataOutputStream stream = new DataOutputStream(sink);
@@ -308,8 +326,20 @@ public class EventDecoderBenchmark {
   }
 
   /**
+   * Deserializes serialized synthetic events, what the scorer and the join pay per event received
+   * (with {@code megamorphic=true}, after events were also read from a stream view, as in a job).
+   */
+  @Benchmark
+  public Event deserializeMix(Serialization s) throws IOException {
+    s.in.setBuffer(s.serialized[s.next]);
+    s.next = (s.next + 1) & (s.serialized.length - 1);
+    return EventSerializer.INSTANCE.deserialize(s.in);
+  }
+
+  /**
    * CPU time per call of the decoding cases: per case 3 s of warm-up, then 7 rounds of 1 s, each
    * round's thread CPU time divided by its calls; prints the median and the range in ns per call.
+   * An argument runs only the cases whose names start with it.
    */
   public static void main(String[] args) throws IOException {
     java.lang.management.ThreadMXBean threads =
@@ -333,10 +363,25 @@ public class EventDecoderBenchmark {
             throw new IllegalStateException(e);
           }
         });
+    Serialization polluted = new Serialization();
+    polluted.megamorphic = true;
+    polluted.setUp();
+    cases.put(
+        "deserializeMix (megamorphic)",
+        () -> {
+          try {
+            return b.deserializeMix(polluted);
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        });
     cases.put("impression", b::impression);
     cases.put("request20Candidates", b::request20Candidates);
     Object sink = null;
     for (var c : cases.entrySet()) {
+      if (args.length > 0 && !c.getKey().startsWith(args[0])) {
+        continue;
+      }
       long warmUntil = System.nanoTime() + 3_000_000_000L;
       while (System.nanoTime() < warmUntil) {
         for (int i = 0; i < 1_000; i++) {
