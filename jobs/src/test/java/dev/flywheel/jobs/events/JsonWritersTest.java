@@ -1,6 +1,7 @@
 package dev.flywheel.jobs.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -93,7 +94,35 @@ class JsonWritersTest {
   }
 
   @Test
-  void scoresReadBackBitForBitAndStringsAreEscaped() throws Exception {
+  void probabilitiesAreWrittenWithNineDecimalsOthersInFull() throws Exception {
+    assertThat(scoreText(0.5)).isEqualTo("0.5");
+    assertThat(scoreText(0.31)).isEqualTo("0.31");
+    assertThat(scoreText(0.123456789012)).isEqualTo("0.123456789");
+    assertThat(scoreText(0.1234567895001)).isEqualTo("0.12345679"); // rounded, zeros dropped
+    assertThat(scoreText(0.001)).isEqualTo("0.001");
+    assertThat(scoreText(0.0123)).isEqualTo("0.0123");
+    assertThat(scoreText(0.9999999994)).isEqualTo("0.999999999");
+    assertThat(scoreText(0.9999999996)).isEqualTo("0.9999999996"); // would round to 1: in full
+    assertThat(scoreText(0.000123456789012)).isEqualTo("1.23456789012E-4"); // below 0.001: in full
+    assertThat(scoreText(1.0)).isEqualTo("1.0");
+    assertThat(scoreText(-0.25)).isEqualTo("-0.25");
+    assertThat(scoreText(2.5)).isEqualTo("2.5");
+    assertThat(scoreText(Double.NaN)).isEqualTo("null");
+  }
+
+  private static String scoreText(double score) {
+    Prediction p = new Prediction();
+    p.type = EventType.EXAMPLE;
+    p.model = "default";
+    p.id = "e-1";
+    p.score = score;
+    String json = new String(PredictionJson.encode(p), java.nio.charset.StandardCharsets.UTF_8);
+    int from = json.indexOf("\"score\":") + "\"score\":".length();
+    return json.substring(from, json.indexOf(',', from));
+  }
+
+  @Test
+  void scoresReadBackWithinTheirPrecisionAndStringsAreEscaped() throws Exception {
     java.util.Random random = new java.util.Random(7);
     PredictionJson writer = new PredictionJson(); // one reused generator, as in the sink
     for (int i = 0; i < 20_000; i++) {
@@ -118,9 +147,13 @@ class JsonWritersTest {
 
       Prediction back = PredictionJson.parse(writer.serialize(p));
 
-      assertThat(Double.doubleToRawLongBits(back.score))
-          .as("score %s", p.score)
-          .isEqualTo(Double.doubleToRawLongBits(p.score));
+      if (p.score >= PredictionJson.MIN_FIXED_SCORE && p.score < 1.0) {
+        assertThat(back.score).as("score %s", p.score).isCloseTo(p.score, within(5.0000001e-10));
+      } else {
+        assertThat(Double.doubleToRawLongBits(back.score))
+            .as("score %s", p.score)
+            .isEqualTo(Double.doubleToRawLongBits(p.score));
+      }
       assertThat(back.model).isEqualTo(p.model);
       assertThat(back.itemId).isEqualTo(p.itemId);
       assertThat(back.modelVersion).isEqualTo(p.modelVersion);
