@@ -197,7 +197,9 @@ public final class BenchMain implements Callable<BenchSettings> {
 
   @Option(
       names = "--jfr",
-      description = "Profile one extra pipeline run with JFR; top frames go into the report.")
+      description =
+          "Record JFR execution samples (every 10 ms) from the start; those of the measured"
+              + " pipeline repeats (top frames, tasks) go into the report.")
   boolean jfr;
 
   @Parameters(

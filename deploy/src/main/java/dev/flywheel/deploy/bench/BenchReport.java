@@ -196,7 +196,8 @@ public final class BenchReport {
     if (r.profile() != null) {
       b.append("### JFR: ")
           .append(r.profile().samples())
-          .append(" execution samples of one extra pipeline run\n\n");
+          .append(" execution samples of the measured pipeline repeats\n\n");
+      frames(b, "thread (task)", r.profile().threads());
       frames(b, "top of stack (self time)", r.profile().topFrames());
       frames(b, "topmost Flywheel frame (time in and below it)", r.profile().topFlywheelFrames());
     }

@@ -19,7 +19,7 @@ import java.util.Map;
  * @param sustainable the search for the highest sustainable open-loop rate, or null
  * @param latency one entry per offered rate (empty if skipped)
  * @param goals the project's goals, checked against the medians
- * @param profile JFR summary of an extra pipeline run (null if not asked)
+ * @param profile JFR summary of the measured pipeline repeats (null if not asked)
  * @param notes how things were measured, and anything that went wrong
  */
 public record BenchResult(
@@ -185,9 +185,13 @@ public record BenchResult(
   /** One of the project's goals and whether the median met it. */
   public record Goal(String goal, String target, double measured, String unit, Boolean met) {}
 
-  /** Top frames of the JFR execution samples of one extra pipeline run. */
+  /** Top frames and threads of the JFR execution samples of the measured pipeline repeats. */
   public record Profile(
-      String file, long samples, List<FrameCount> topFrames, List<FrameCount> topFlywheelFrames) {}
+      String file,
+      long samples,
+      List<FrameCount> topFrames,
+      List<FrameCount> topFlywheelFrames,
+      List<FrameCount> threads) {}
 
   /** A method and the share of samples it had. */
   public record FrameCount(String frame, long samples, double share) {}

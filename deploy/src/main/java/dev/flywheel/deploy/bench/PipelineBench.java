@@ -58,6 +58,11 @@ public final class PipelineBench {
     List<RateResult> latency = new ArrayList<>();
     BenchResult.Sustainable sustainable = null;
     Profile profile = null;
+    // before the cluster: see JfrProfile for why
+    JfrProfile jfr =
+        settings.jfr()
+            ? JfrProfile.start(settings.outputDir().resolve("pipeline.jfr").toAbsolutePath())
+            : null;
     out.println(
         "Starting Kafka (child JVM) and a Flink MiniCluster (parallelism "
             + settings.parallelism()
@@ -88,16 +93,16 @@ public final class PipelineBench {
         }
         for (int repeat = 1; repeat <= settings.repeats(); repeat++) {
           identity.add(bench.identity(repeat));
+          Instant from = Instant.now();
           pipeline.add(bench.pipeline(repeat, expectedPredictions));
+          if (jfr != null) {
+            jfr.window(from, Instant.now());
+          }
         }
         throughput = throughput(identity, pipeline);
         checkComplete(identity);
         checkComplete(pipeline);
-        if (settings.jfr()) {
-          out.println("Profiling one extra pipeline run with JFR (not part of the figures) ...");
-          JfrProfile jfr =
-              new JfrProfile(settings.outputDir().resolve("pipeline.jfr").toAbsolutePath());
-          bench.runPipeline(0, "pipeline-jfr", expectedPredictions, jfr);
+        if (jfr != null) {
           profile = jfr.summarise();
         }
       }
@@ -159,6 +164,10 @@ public final class PipelineBench {
         for (int i = 0; i < rates.length; i++) {
           latency.add(rateResult(fractions[i], rates[i], runs.get(i)));
         }
+      }
+    } finally {
+      if (jfr != null) {
+        jfr.close();
       }
     }
     notes.addAll(methodNotes());

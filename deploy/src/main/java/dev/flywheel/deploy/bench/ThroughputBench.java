@@ -141,15 +141,6 @@ final class ThroughputBench {
   /** The pipeline over the events, repeat {@code repeat}; {@code expected} predictions. */
   JobRun pipeline(int repeat, long expectedPredictions) throws Exception {
     String tag = repeat < 0 ? "pipeline-warmup" + -repeat : "pipeline-" + repeat;
-    return runPipeline(repeat, tag, expectedPredictions, null);
-  }
-
-  /**
-   * Runs the pipeline once; {@code duringRun}, if given, is started before the job is submitted and
-   * stopped after it ends (the JFR recording).
-   */
-  JobRun runPipeline(int repeat, String tag, long expectedPredictions, AutoCloseableRun duringRun)
-      throws Exception {
     BenchSettings.Topics topics = BenchSettings.Topics.of(EVENTS_TOPIC, tag);
     cluster.createTopics(
         List.of(
@@ -160,9 +151,6 @@ final class ThroughputBench {
     JobSettings job = settings.pipelineSettings(cluster.bootstrapServers(), tag, topics, true);
     StreamExecutionEnvironment env = cluster.environment(FlywheelJob.flinkConfiguration(job));
     FlywheelJob.addKafkaPipeline(env, job);
-    if (duringRun != null) {
-      duringRun.begin();
-    }
     ResourceMeter meter = ResourceMeter.start(cluster.brokerProcess());
     JobID id = cluster.submit(env, "bench " + tag);
     JobResult result;
@@ -171,9 +159,6 @@ final class ThroughputBench {
       result = cluster.await(id, JOB_TIMEOUT);
     } finally {
       usage = meter.stop();
-      if (duringRun != null) {
-        duringRun.end();
-      }
     }
     BenchCluster.TopicScan predictions = cluster.scan(topics.predictions(), readCommitted());
     BenchCluster.TopicScan updates = cluster.scan(topics.modelUpdates(), readCommitted());
@@ -201,13 +186,6 @@ final class ThroughputBench {
             usage);
     print(run);
     return run;
-  }
-
-  /** Something started just before a job and stopped just after it. */
-  interface AutoCloseableRun {
-    void begin() throws Exception;
-
-    void end() throws Exception;
   }
 
   private boolean readCommitted() {
