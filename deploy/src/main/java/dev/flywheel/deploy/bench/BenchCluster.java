@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
@@ -273,7 +274,37 @@ final class BenchCluster implements AutoCloseable {
    * @param firstTimestamp smallest record timestamp (append time on our output topics), or -1
    * @param lastTimestamp largest record timestamp, or -1
    */
-  record TopicScan(long records, long firstTimestamp, long lastTimestamp) {}
+  /**
+   * What a topic holds: its records, their first and last timestamps, and the timestamps at which
+   * the first {@link #STEADY_FROM} and {@link #STEADY_TO} of them had been appended (all -1 when
+   * empty).
+   */
+  record TopicScan(
+      long records,
+      long firstTimestamp,
+      long lastTimestamp,
+      long steadyFromTimestamp,
+      long steadyToTimestamp) {
+    /** Fraction of the records appended before the steady window. */
+    static final double STEADY_FROM = 0.1;
+
+    /** Fraction of the records appended by the end of the steady window. */
+    static final double STEADY_TO = 0.9;
+
+    /** The scan of records with the first {@code count} of {@code timestamps} (reordered). */
+    static TopicScan of(long[] timestamps, int count) {
+      if (count == 0) {
+        return new TopicScan(0, -1, -1, -1, -1);
+      }
+      Arrays.sort(timestamps, 0, count);
+      return new TopicScan(
+          count,
+          timestamps[0],
+          timestamps[count - 1],
+          timestamps[(int) Math.floor(STEADY_FROM * (count - 1))],
+          timestamps[(int) Math.ceil(STEADY_TO * (count - 1))]);
+    }
+  }
 
   /** Reads {@code topic} from the beginning to its current end. */
   TopicScan scan(String topic, boolean readCommitted) {
@@ -286,21 +317,21 @@ final class BenchCluster implements AutoCloseable {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long count = 0;
-      long first = Long.MAX_VALUE;
-      long last = Long.MIN_VALUE;
+      int count = 0;
+      long[] timestamps = new long[1024];
       long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
       while (!reachedEnd(consumer, partitions, end)) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("reading " + topic + " took over 5 min; read " + count);
         }
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          count++;
-          first = Math.min(first, r.timestamp());
-          last = Math.max(last, r.timestamp());
+          if (count == timestamps.length) {
+            timestamps = Arrays.copyOf(timestamps, count * 2);
+          }
+          timestamps[count++] = r.timestamp();
         }
       }
-      return new TopicScan(count, count == 0 ? -1 : first, count == 0 ? -1 : last);
+      return TopicScan.of(timestamps, count);
     }
   }
 

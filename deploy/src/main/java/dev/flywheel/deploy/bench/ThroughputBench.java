@@ -207,6 +207,15 @@ final class ThroughputBench {
     long span = first < 0 ? -1 : last - first;
     double rate = span > 0 ? input * 1000.0 / span : Double.NaN;
     double rateNet = netRuntime > 0 ? input * 1000.0 / netRuntime : Double.NaN;
+    long steady =
+        output.records() == 0 ? -1 : output.steadyToTimestamp() - output.steadyFromTimestamp();
+    double rateSteady =
+        steady > 0
+            ? (BenchCluster.TopicScan.STEADY_TO - BenchCluster.TopicScan.STEADY_FROM)
+                * input
+                * 1000.0
+                / steady
+            : Double.NaN;
     return new JobRun(
         repeat,
         job,
@@ -217,6 +226,8 @@ final class ThroughputBench {
         updates,
         rate,
         rateNet,
+        rateSteady,
+        steady,
         span,
         netRuntime,
         usage);
@@ -224,12 +235,15 @@ final class ThroughputBench {
 
   private void print(JobRun run) {
     out.printf(
-        "  %-8s repeat %d: %,.0f records/s (first→last output %.1f s; Flink net runtime %.1f s →"
-            + " %,.0f/s); output %,d of %,d expected%s; CPU harness %.2f, broker %.2f cores%n",
+        "  %-8s repeat %d: %,.0f records/s (first→last output %.1f s; steady %,.0f/s over %.1f s;"
+            + " Flink net runtime %.1f s → %,.0f/s); output %,d of %,d expected%s; CPU harness"
+            + " %.2f, broker %.2f cores%n",
         run.job(),
         run.repeat(),
         run.recordsPerSecond(),
         run.firstToLastOutputMs() / 1000.0,
+        run.recordsPerSecondSteady(),
+        run.steadyWindowMs() / 1000.0,
         run.netRuntimeMs() / 1000.0,
         run.recordsPerSecondNetRuntime(),
         run.outputRecords(),

@@ -2,6 +2,7 @@ package dev.flywheel.deploy.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -268,19 +269,59 @@ class BenchPiecesTest {
   // ---------------------------------------------------------------- result file
 
   @Test
+  void theThroughputGoalIsJudgedOnTheSteadyRatio() {
+    ResourceMeter.Usage usage =
+        new ResourceMeter.Usage(1000, 1500, 300, 100 << 20, 200 << 20, 1 << 30, 1.5, 2.5);
+    // first → last output: 40 %; steady: 55 %
+    List<JobRun> identity =
+        List.of(
+            new JobRun(1, "identity", 1000, 1000, 1000, 0, 0, 250_000, 0, 200_000, 4, 4, 4, usage));
+    List<JobRun> pipeline =
+        List.of(
+            new JobRun(1, "pipeline", 1000, 600, 600, 0, 5, 100_000, 0, 110_000, 7, 10, 10, usage));
+    Throughput t = PipelineBench.throughput(identity, pipeline);
+    Goal goal = PipelineBench.goals(t, null, List.of()).get(0);
+    assertThat(goal.measured()).isCloseTo(55, within(1e-9));
+    assertThat(goal.met()).isTrue();
+    assertThat(goal.goal()).contains("steady");
+  }
+
+  @Test
+  void aScanKeepsTheAppendTimesOfItsTenthAndNinetiethPercentiles() {
+    long[] ts = new long[1024];
+    for (int i = 0; i < 101; i++) {
+      ts[i] = 1_000 + 100 - i; // out of order, as partitions interleave
+    }
+    BenchCluster.TopicScan scan = BenchCluster.TopicScan.of(ts, 101);
+    assertThat(scan.records()).isEqualTo(101);
+    assertThat(scan.firstTimestamp()).isEqualTo(1_000);
+    assertThat(scan.lastTimestamp()).isEqualTo(1_100);
+    assertThat(scan.steadyFromTimestamp()).isEqualTo(1_010);
+    assertThat(scan.steadyToTimestamp()).isEqualTo(1_090);
+    assertThat(BenchCluster.TopicScan.of(ts, 0).steadyFromTimestamp()).isEqualTo(-1);
+  }
+
+  @Test
   void resultFileHasTheFiguresAndTheConditions() throws Exception {
     ResourceMeter.Usage usage =
         new ResourceMeter.Usage(1000, 1500, 300, 100 << 20, 200 << 20, 1 << 30, 1.5, 2.5);
     List<JobRun> identity =
         List.of(
-            new JobRun(1, "identity", 1000, 1000, 1000, 0, 0, 400_000, 300_000, 2, 3, usage),
-            new JobRun(2, "identity", 1000, 1000, 1000, 0, 0, 200_000, 100_000, 5, 10, usage));
+            new JobRun(
+                1, "identity", 1000, 1000, 1000, 0, 0, 400_000, 300_000, 500_000, 2, 2, 3, usage),
+            new JobRun(
+                2, "identity", 1000, 1000, 1000, 0, 0, 200_000, 100_000, 250_000, 4, 5, 10, usage));
     List<JobRun> pipeline =
         List.of(
-            new JobRun(1, "pipeline", 1000, 600, 600, 0, 5, 100_000, 50_000, 10, 20, usage),
-            new JobRun(2, "pipeline", 1000, 600, 600, 0, 5, 100_000, 50_000, 10, 20, usage));
+            new JobRun(
+                1, "pipeline", 1000, 600, 600, 0, 5, 100_000, 50_000, 100_000, 8, 10, 20, usage),
+            new JobRun(
+                2, "pipeline", 1000, 600, 600, 0, 5, 100_000, 50_000, 100_000, 8, 10, 20, usage));
     Throughput t = PipelineBench.throughput(identity, pipeline);
     assertThat(t.pipelineToIdentity()).isEqualTo(new Summary(0.375, 0.25, 0.5, 2));
+    assertThat(t.pipelineToIdentitySteady().median()).isCloseTo(0.3, within(1e-12));
+    assertThat(t.pipelineToIdentitySteady().min()).isCloseTo(0.2, within(1e-12));
+    assertThat(t.pipelineToIdentitySteady().max()).isCloseTo(0.4, within(1e-12));
     Percentiles lat = new Percentiles(10, 20, 90, 120, 130);
     Percentiles fresh = new Percentiles(10, 400, 1200, 1300, 1400);
     List<RateResult> latency = new ArrayList<>();
@@ -364,7 +405,7 @@ class BenchPiecesTest {
     assertThat(md)
         .contains("Command: `./flywheel bench --records 1000`")
         .contains("2 CPUs (`nproc`), Test CPU")
-        .contains("| pipeline / identity | 38 % [25–50 %]")
+        .contains("| pipeline / identity | 30 % [20–40 %] | 38 % [25–50 %]")
         .contains(
             "| 100,000 | 50 % | 20 [20–20] | 90 [90–90] | 120 [120–120] | 130 [130–130] | 400 [400–400] | 1,200 [1,200–1,200] |")
         .contains(
