@@ -1,7 +1,7 @@
 package dev.flywheel.model;
 
 import java.util.Arrays;
-import java.util.Random;
+import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.CommonOps_DDRM;
 
@@ -35,9 +35,11 @@ import org.ejml.dense.row.CommonOps_DDRM;
  *
  * <h2>Initialisation</h2>
  *
- * Seeded by {@code config.seed()} through {@link java.util.Random} (whose algorithm is specified,
- * so the result is the same on every JVM), drawn in this order: E ~ N(0, initStdDev²) row by row;
- * each W_l ~ N(0, 2/width(l−1)) (He) row-major; v ~ N(0, 1/width(L)). b, w, c_l start at 0.
+ * Seeded by {@code config.seed()} through {@link SplittableRandom} and its {@code nextGaussian}
+ * (both algorithms are specified: SplitMix64 and, from {@code RandomGenerator}'s default,
+ * McFarland's modified ziggurat; so the result is the same on every JVM from Java 17), drawn in
+ * this order: E ~ N(0, initStdDev²) row by row; each W_l ~ N(0, 2/width(l−1)) (He) row-major; v ~
+ * N(0, 1/width(L)). b, w, c_l start at 0.
  *
  * <h2>Training step</h2>
  *
@@ -296,7 +298,11 @@ public final class Model {
   }
 
   private void initialise() {
-    Random random = new Random(config.seed());
+    // Not java.util.Random: its polar method (StrictMath.log, a synchronized method) took 330 ms
+    // for the 8.4M weights of the bench's model against 35 ms, and every job start draws one model
+    // per scorer subtask and one in the trainer (4 % of a pipeline profile: docs/bench/pipeline.md,
+    // "Sixth round").
+    SplittableRandom random = new SplittableRandom(config.seed());
     double std = config.initStdDev();
     for (int i = 0; i < emb.length; i++) {
       emb[i] = std * random.nextGaussian();
