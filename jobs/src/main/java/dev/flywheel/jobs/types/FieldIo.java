@@ -14,7 +14,7 @@ import org.apache.flink.types.StringValue;
  * {@code ThreadLocal} char buffer for every string, and in a task thread of the job that lookup
  * missed its slot and probed ({@code ThreadLocalMap.getEntryAfterMiss}: 4.5 % of a pipeline
  * profile's samples, docs/bench/pipeline.md, "Sixth round"). A string of ASCII chars, which ids and
- * model names are, is one {@link DataInputView#readFully} into the bytes of the new string.
+ * model names are, is one {@link DataInputView#readFully} and one copy into the new string.
  */
 public final class FieldIo {
   private static final int[] NO_INTS = new int[0];

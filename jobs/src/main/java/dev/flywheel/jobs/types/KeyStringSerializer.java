@@ -24,8 +24,8 @@ import org.apache.flink.types.StringValue;
  * snapshot stream underneath still forwards the bytes one by one: {@code FlinkSnapshotStreamTest}).
  * The bytes being the same, a checkpoint written with {@link StringSerializer} restores with this
  * one and the other way round ({@link Snapshot} declares both compatible as they are). Reading goes
- * through {@link StringValue#readString} (restores only). Strings are immutable: copies return the
- * same instance.
+ * through {@link FieldIo#readString}, the job's one reader of that encoding (restores only).
+ * Strings are immutable: copies return the same instance.
  */
 public final class KeyStringSerializer extends TypeSerializerSingleton<String> {
   private static final long serialVersionUID = 1L;
@@ -102,7 +102,7 @@ public final class KeyStringSerializer extends TypeSerializerSingleton<String> {
 
   @Override
   public String deserialize(DataInputView in) throws IOException {
-    return StringValue.readString(in);
+    return FieldIo.readString(in);
   }
 
   @Override
