@@ -14,7 +14,7 @@ import dev.flywheel.jobs.events.PredictionJson;
 import dev.flywheel.jobs.events.RawRecord;
 import dev.flywheel.jobs.events.RawRecordDeserializer;
 import dev.flywheel.jobs.join.ImpressionIdSelector;
-import dev.flywheel.jobs.join.LabelJoinFunction;
+import dev.flywheel.jobs.join.LabelJoinOperator;
 import dev.flywheel.jobs.score.ScorerFunction;
 import dev.flywheel.jobs.train.TrainerFunction;
 import dev.flywheel.jobs.types.KeyStringSerializer;
@@ -108,11 +108,13 @@ public final class FlywheelJob {
 
     DataStream<LabeledExample> joined =
         events
-            .filter(LabelJoinFunction::isJoinInput)
+            .filter(LabelJoinOperator::isJoinInput)
             .name("impressions and clicks")
             .keyBy(new ImpressionIdSelector(), KeyStringSerializer.TYPE_INFO)
-            .process(LabelJoinFunction.of(settings))
-            .returns(TypeInformation.of(LabeledExample.class))
+            .transform(
+                "label join",
+                TypeInformation.of(LabeledExample.class),
+                LabelJoinOperator.of(settings))
             .uid(UID_LABEL_JOIN)
             .name("label join");
 

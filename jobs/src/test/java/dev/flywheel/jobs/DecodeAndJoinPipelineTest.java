@@ -12,7 +12,7 @@ import dev.flywheel.jobs.events.EventWatermarks;
 import dev.flywheel.jobs.events.LabeledExample;
 import dev.flywheel.jobs.events.RawRecord;
 import dev.flywheel.jobs.join.ImpressionIdSelector;
-import dev.flywheel.jobs.join.LabelJoinFunction;
+import dev.flywheel.jobs.join.LabelJoinOperator;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -130,9 +130,12 @@ class DecodeAndJoinPipelineTest {
             .filter(e -> e.type == EventType.IMPRESSION || e.type == EventType.CLICK)
             .setParallelism(1)
             .keyBy(new ImpressionIdSelector())
-            .process(LabelJoinFunction.of(settings))
+            .transform(
+                "label join",
+                TypeInformation.of(LabeledExample.class),
+                LabelJoinOperator.of(settings))
             .uid("label-join");
-    DataStream<Event> late = examples.getSideOutput(LabelJoinFunction.LATE_CLICKS);
+    DataStream<Event> late = examples.getSideOutput(LabelJoinOperator.LATE_CLICKS);
 
     CloseableIterator<LabeledExample> exampleIt = examples.collectAsync();
     CloseableIterator<DeadLetter> deadIt = deadLetters.collectAsync();

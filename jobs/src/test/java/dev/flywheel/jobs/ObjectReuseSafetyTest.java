@@ -10,7 +10,7 @@ import dev.flywheel.jobs.events.LabeledExample;
 import dev.flywheel.jobs.events.LabeledExampleSerializer;
 import dev.flywheel.jobs.events.Prediction;
 import dev.flywheel.jobs.join.ImpressionIdSelector;
-import dev.flywheel.jobs.join.LabelJoinFunction;
+import dev.flywheel.jobs.join.LabelJoinOperator;
 import dev.flywheel.jobs.score.ScorerFunction;
 import dev.flywheel.jobs.testing.Fixtures;
 import dev.flywheel.jobs.train.TrainerFunction;
@@ -104,9 +104,7 @@ class ObjectReuseSafetyTest {
     List<Event> kept = inputs.stream().map(EventSerializer.INSTANCE::copy).toList();
     try (var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(LabelJoinFunction.of(SETTINGS)),
-            new ImpressionIdSelector(),
-            Types.STRING)) {
+            LabelJoinOperator.of(SETTINGS), new ImpressionIdSelector(), Types.STRING)) {
       Fixtures.disableGenericTypes(h.getExecutionConfig());
       h.open();
       for (Event e : inputs) {

@@ -6,10 +6,11 @@ import java.util.Objects;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
- * Per-impression-id state of the {@link LabelJoinFunction}: one of four phases, the held impression
- * (as bytes) or early click, and the one event-time timer registered for the key. Serialized by
- * {@link JoinStateSerializer} (through {@code @TypeInfo}; no reflection, no Kryo); phases are
- * stable integer codes, never enum ordinals.
+ * Per-impression-id keyed state of the label join's earlier version: one of four phases, the held
+ * impression (as bytes) or early click, and the one event-time timer registered for the key. {@link
+ * LabelJoinOperator} reads it from such checkpoints only, and its phase codes. Serialized by {@link
+ * JoinStateSerializer} (through {@code @TypeInfo}; no reflection, no Kryo); phases are stable
+ * integer codes, never enum ordinals.
  */
 @TypeInfo(JoinStateSerializer.Factory.class)
 public class JoinState {

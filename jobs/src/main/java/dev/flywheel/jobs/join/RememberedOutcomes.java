@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
- * The outcomes the {@link LabelJoinFunction} remembers after it labelled an impression id: which
+ * The outcomes the {@link LabelJoinOperator} remembers after it labelled an impression id: which
  * ids were labelled positive or negative, until when. It answers "was this id labelled, and how?"
  * for a later click (late or duplicate) or a replayed impression (duplicate).
  *

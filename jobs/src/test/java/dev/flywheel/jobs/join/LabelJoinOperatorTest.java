@@ -7,6 +7,7 @@ import dev.flywheel.jobs.events.EventSerializer;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
 import dev.flywheel.jobs.types.KeyStringSerializer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,14 +20,14 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OperatorSnapshotUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class LabelJoinFunctionTest {
+class LabelJoinOperatorTest {
   private static final long WINDOW = 10_000;
   private static final long CLICK_WAIT = 3_000;
   private static final long ALLOWANCE = 5_000;
@@ -41,8 +42,8 @@ class LabelJoinFunctionTest {
     }
   }
 
-  private static LabelJoinFunction join(long allowance) {
-    return new LabelJoinFunction(
+  private static LabelJoinOperator join(long allowance) {
+    return new LabelJoinOperator(
         Duration.ofMillis(WINDOW),
         Duration.ofMillis(CLICK_WAIT),
         Duration.ofMillis(allowance),
@@ -51,13 +52,13 @@ class LabelJoinFunctionTest {
   }
 
   private KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> harness(
-      LabelJoinFunction fn, OperatorSubtaskState restore) throws Exception {
+      LabelJoinOperator fn, OperatorSubtaskState restore) throws Exception {
     return harness(fn, restore, Types.STRING, 1, 1, 0);
   }
 
   /** Subtask {@code index} of {@code parallelism}, keyed with {@code keyType}. */
   private KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> harness(
-      LabelJoinFunction fn,
+      LabelJoinOperator fn,
       OperatorSubtaskState restore,
       TypeInformation<String> keyType,
       int maxParallelism,
@@ -66,12 +67,7 @@ class LabelJoinFunctionTest {
       throws Exception {
     var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(fn),
-            new ImpressionIdSelector(),
-            keyType,
-            maxParallelism,
-            parallelism,
-            index);
+            fn, new ImpressionIdSelector(), keyType, maxParallelism, parallelism, index);
     ((SerializerConfigImpl) h.getExecutionConfig().getSerializerConfig()).setGenericTypes(false);
     h.setup();
     if (restore != null) {
@@ -118,19 +114,20 @@ class LabelJoinFunctionTest {
 
   private static List<Event> late(
       KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> h) {
-    var side = h.getSideOutput(LabelJoinFunction.LATE_CLICKS);
+    var side = h.getSideOutput(LabelJoinOperator.LATE_CLICKS);
     return side == null ? List.of() : side.stream().map(StreamRecord::getValue).toList();
   }
 
   private static void assertEmpty(
       KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample> h) {
+    assertThat(((LabelJoinOperator) h.getOperator()).pending()).as("waiting entries").isZero();
     assertThat(h.numKeyedStateEntries()).as("keyed state entries").isZero();
     assertThat(h.numEventTimeTimers()).as("event-time timers").isZero();
   }
 
   @Test
   void clickWithinTheWindowEmitsAPositiveAtOnce() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     send(h, impression("a", 1_000));
     assertThat(h.extractOutputValues()).isEmpty();
@@ -165,7 +162,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void theWindowEndsInANegativeByWatermark() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     send(h, impression("a", 1_000));
     h.processWatermark(1_000 + WINDOW - 1);
@@ -183,7 +180,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void aClickAfterTheNegativeIsLateNotLost() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     send(h, impression("a", 1_000));
     h.processWatermark(1_000 + WINDOW);
@@ -198,7 +195,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void aClickOutsideTheWindowIsLateAndTheImpressionStillEndsNegative() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     send(h, impression("a", 1_000));
     Event outside = click("a", 1_000 + WINDOW); // the window is [T, T + window)
@@ -212,7 +209,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void aClickBeforeItsImpressionWaitsForIt() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     send(h, click("a", 2_000));
     assertThat(fn.pending()).isEqualTo(1);
@@ -230,7 +227,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void aClickWhoseImpressionNeverComesIsAnOrphan() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     send(h, click("a", 2_000));
     h.processWatermark(2_000 + CLICK_WAIT - 1);
@@ -244,7 +241,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void anEarlyClickOutsideTheLaterImpressionsWindowIsLate() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     Event early = click("a", 1_000 + WINDOW + 1);
     send(h, early);
@@ -258,7 +255,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void duplicatesAreIdempotent() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     send(h, impression("a", 1_000));
     send(h, impression("a", 1_000));
@@ -282,7 +279,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void withoutAllowanceEverythingIsClearedOnResolution() throws Exception {
-    LabelJoinFunction fn = join(0);
+    LabelJoinOperator fn = join(0);
     var h = harness(fn, null);
     send(h, impression("neg", 1_000));
     h.processWatermark(1_000 + WINDOW);
@@ -297,8 +294,8 @@ class LabelJoinFunctionTest {
 
   @Test
   void beyondMaxPendingNewKeysAreShed() throws Exception {
-    LabelJoinFunction fn =
-        new LabelJoinFunction(
+    LabelJoinOperator fn =
+        new LabelJoinOperator(
             Duration.ofMillis(WINDOW),
             Duration.ofMillis(CLICK_WAIT),
             Duration.ofMillis(0),
@@ -310,7 +307,7 @@ class LabelJoinFunctionTest {
     send(h, impression("c", 1_000)); // shed
     send(h, click("d", 1_000)); // shed
     assertThat(fn.shed()).isEqualTo(2);
-    assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+    assertThat(((LabelJoinOperator) h.getOperator()).pending()).isEqualTo(2);
     send(h, click("a", 2_000)); // resolving a key frees a place
     send(h, impression("e", 1_000));
     assertThat(fn.shed()).isEqualTo(2);
@@ -322,8 +319,8 @@ class LabelJoinFunctionTest {
     assertEmpty(h);
   }
 
-  private static LabelJoinFunction boundedJoin(long allowance, Duration ttl, long maxPending) {
-    return new LabelJoinFunction(
+  private static LabelJoinOperator boundedJoin(long allowance, Duration ttl, long maxPending) {
+    return new LabelJoinOperator(
         Duration.ofMillis(WINDOW),
         Duration.ofMillis(CLICK_WAIT),
         Duration.ofMillis(allowance),
@@ -335,9 +332,9 @@ class LabelJoinFunctionTest {
   void withoutATtlAClickForAnUnknownImpressionStillEndsWithItsWait() throws Exception {
     var h = harness(boundedJoin(ALLOWANCE, Duration.ZERO, 1_000), null);
     send(h, click("ghost", 1_000));
-    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    assertThat(((LabelJoinOperator) h.getOperator()).pending()).isEqualTo(1);
     h.processWatermark(1_000 + CLICK_WAIT - 1);
-    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    assertThat(((LabelJoinOperator) h.getOperator()).pending()).isEqualTo(1);
     h.processWatermark(1_000 + CLICK_WAIT);
     assertThat(h.extractOutputValues()).isEmpty();
     assertEmpty(h);
@@ -345,7 +342,7 @@ class LabelJoinFunctionTest {
 
   @Test
   void rememberedOutcomesAreBoundedEvenIfEventTimeStalls() throws Exception {
-    LabelJoinFunction fn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
+    LabelJoinOperator fn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
     var h = harness(fn, null);
     // the watermark never moves: every impression is resolved by its click alone
     for (String id : List.of("a", "b", "c", "d")) {
@@ -369,14 +366,14 @@ class LabelJoinFunctionTest {
 
   @Test
   void theRememberedCountSurvivesARestore() throws Exception {
-    LabelJoinFunction fn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
+    LabelJoinOperator fn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
     var h = harness(fn, null);
     for (String id : List.of("a", "b")) {
       send(h, impression(id, 1_000));
       send(h, click(id, 2_000));
     }
     OperatorSubtaskState snapshot = h.snapshot(1, 1);
-    LabelJoinFunction restoredFn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
+    LabelJoinOperator restoredFn = boundedJoin(ALLOWANCE, Duration.ZERO, 2);
     var restored = harness(restoredFn, snapshot);
     assertThat(restoredFn.remembered()).isEqualTo(2);
     send(restored, click("b", 3_000)); // still known after the restore
@@ -393,7 +390,7 @@ class LabelJoinFunctionTest {
   @Test
   void rememberedOutcomesFollowTheirKeyGroupsWhenTheJoinIsRescaled() throws Exception {
     int maxParallelism = 128;
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var one = harness(fn, null, Types.STRING, maxParallelism, 1, 0);
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -408,11 +405,11 @@ class LabelJoinFunctionTest {
     assertThat(fn.remembered()).isEqualTo(200);
     OperatorSubtaskState snapshot = one.snapshot(1, 1);
 
-    List<LabelJoinFunction> fns = new ArrayList<>();
+    List<LabelJoinOperator> fns = new ArrayList<>();
     List<KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample>> two =
         new ArrayList<>();
     for (int subtask = 0; subtask < 2; subtask++) {
-      LabelJoinFunction f = join(ALLOWANCE);
+      LabelJoinOperator f = join(ALLOWANCE);
       var h =
           harness(
               f,
@@ -445,22 +442,23 @@ class LabelJoinFunctionTest {
   @Test
   void anOptionalTtlStillDropsStateWhoseTimersCannotFire() throws Exception {
     var h = harness(boundedJoin(ALLOWANCE, Duration.ofMinutes(1), 1_000), null);
-    h.setStateTtlProcessingTime(0);
+    h.setProcessingTime(0);
     send(h, impression("a", 1_000));
-    assertThat(h.numKeyedStateEntries()).isEqualTo(1);
-    h.setStateTtlProcessingTime(Duration.ofMinutes(2).toMillis());
-    h.processWatermark(1_000 + WINDOW); // the timer finds the state expired: no negative
+    assertThat(((LabelJoinOperator) h.getOperator()).pending()).isEqualTo(1);
+    h.setProcessingTime(Duration.ofMinutes(2).toMillis()); // the sweep drops it
+    assertThat(((LabelJoinOperator) h.getOperator()).pending()).isZero();
+    h.processWatermark(1_000 + WINDOW); // no negative
     assertThat(h.extractOutputValues()).isEmpty();
   }
 
   @Test
   void otherEventTypesAreIgnored() throws Exception {
-    LabelJoinFunction fn = join(ALLOWANCE);
+    LabelJoinOperator fn = join(ALLOWANCE);
     var h = harness(fn, null);
     Event example = impression("x", 1_000);
     example.type = EventType.EXAMPLE;
-    assertThat(LabelJoinFunction.isJoinInput(example)).isFalse();
-    assertThat(LabelJoinFunction.isJoinInput(click("x", 1))).isTrue();
+    assertThat(LabelJoinOperator.isJoinInput(example)).isFalse();
+    assertThat(LabelJoinOperator.isJoinInput(click("x", 1))).isTrue();
     send(h, example);
     h.processWatermark(100_000);
     assertThat(h.extractOutputValues()).isEmpty();
@@ -507,7 +505,7 @@ class LabelJoinFunctionTest {
     List<Object> steps = stream(7L);
     int cut = steps.size() / 2;
 
-    LabelJoinFunction straightFn = join(ALLOWANCE);
+    LabelJoinOperator straightFn = join(ALLOWANCE);
     var straight = harness(straightFn, null);
     play(straight, steps);
     List<LabeledExample> expected = straight.extractOutputValues();
@@ -515,7 +513,7 @@ class LabelJoinFunctionTest {
     assertThat(expected).extracting(x -> x.label).contains(0.0, 1.0); // both outcomes exercised
     assertThat(expectedLate).isNotEmpty();
 
-    LabelJoinFunction firstFn = join(ALLOWANCE);
+    LabelJoinOperator firstFn = join(ALLOWANCE);
     var first = harness(firstFn, null);
     play(first, steps.subList(0, cut));
     OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
@@ -523,7 +521,7 @@ class LabelJoinFunctionTest {
     List<Event> actualLate = new ArrayList<>(late(first));
     long pendingAtCut = firstFn.pending();
 
-    LabelJoinFunction secondFn = join(ALLOWANCE);
+    LabelJoinOperator secondFn = join(ALLOWANCE);
     var second = harness(secondFn, snapshot);
     assertThat(secondFn.pending()).isEqualTo(pendingAtCut);
     play(second, steps.subList(cut, steps.size()));
@@ -537,24 +535,90 @@ class LabelJoinFunctionTest {
     assertEmpty(straight);
   }
 
+  /**
+   * A checkpoint of the earlier version, which kept a {@link JoinState} and an event-time timer per
+   * impression id (written by that version's test harness, keyed by {@link KeyStringSerializer},
+   * max parallelism 128; see src/test/resources/join/README.md): impressions a and c waiting, b
+   * labelled positive, an early click on d waiting, watermark 2,000.
+   */
   @Test
-  void aCheckpointKeyedWithFlinksStringSerializerRestoresWithTheBulkOne() throws Exception {
-    List<Object> steps = stream(11L);
-    int cut = steps.size() / 2;
-    var straight = harness(join(ALLOWANCE), null);
-    play(straight, steps);
+  void aCheckpointOfTheKeyedVersionRestoresIntoTheOperatorsOwnState() throws Exception {
+    OperatorSubtaskState legacy =
+        OperatorSnapshotUtil.readStateHandle(
+            Path.of(getClass().getResource("/join/label-join-keyed-v1.snapshot").toURI())
+                .toString());
+    LabelJoinOperator op =
+        new LabelJoinOperator(
+            Duration.ofMillis(WINDOW),
+            Duration.ofMillis(CLICK_WAIT),
+            Duration.ofMillis(ALLOWANCE),
+            Duration.ZERO,
+            1_000);
+    var h = harness(op, legacy, KeyStringSerializer.TYPE_INFO, 128, 1, 0);
+    assertThat(op.pending()).as("a, c and d's click moved out of keyed state").isEqualTo(3);
+    assertThat(op.remembered()).as("b").isEqualTo(1);
+    assertThat(h.numKeyedStateEntries()).isZero();
+    send(h, click("a", 4_000));
+    send(h, impression("d", 3_100));
+    send(h, click("b", 5_000));
+    h.processWatermark(11_600);
+    Event lateClick = click("c", 12_000);
+    send(h, lateClick);
+    // what the earlier version itself gave after this restore
+    assertThat(h.extractOutputValues())
+        .extracting(x -> x.id + ":" + x.label + "@" + x.ts)
+        .containsExactly("a:1.0@4000", "d:1.0@3100", "c:0.0@11500");
+    assertThat(late(h)).containsExactly(lateClick);
+    assertThat(op.duplicates()).isEqualTo(1);
+    assertThat(op.remembered()).isEqualTo(4);
+    assertEmpty(h); // the earlier version's timers fired into nothing
+  }
 
-    var first = harness(join(ALLOWANCE), null); // keyed by Types.STRING, as earlier versions
-    play(first, steps.subList(0, cut));
-    OperatorSubtaskState snapshot = first.snapshot(1L, 1L);
-    List<LabeledExample> actual = new ArrayList<>(first.extractOutputValues());
-    assertThat(first.numKeyedStateEntries()).isPositive(); // keys and timers cross the restore
+  @Test
+  void waitingImpressionsFollowTheirKeyGroupsWhenTheJoinIsRescaled() throws Exception {
+    int maxParallelism = 128;
+    LabelJoinOperator op = join(ALLOWANCE);
+    var one = harness(op, null, Types.STRING, maxParallelism, 1, 0);
+    for (int i = 0; i < 200; i++) {
+      send(one, impression("imp-" + i, 1_000 + i));
+    }
+    send(one, click("early", 1_000));
+    OperatorSubtaskState snapshot = one.snapshot(1, 1);
 
-    var second = harness(join(ALLOWANCE), snapshot, KeyStringSerializer.TYPE_INFO, 1, 1, 0);
-    play(second, steps.subList(cut, steps.size()));
-    actual.addAll(second.extractOutputValues());
-    assertThat(actual).containsExactlyElementsOf(straight.extractOutputValues());
-    assertEmpty(second);
+    List<LabelJoinOperator> ops = new ArrayList<>();
+    List<KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample>> two =
+        new ArrayList<>();
+    for (int subtask = 0; subtask < 2; subtask++) {
+      LabelJoinOperator o = join(ALLOWANCE);
+      two.add(
+          harness(
+              o,
+              AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                  snapshot, maxParallelism, 1, 2, subtask),
+              Types.STRING,
+              maxParallelism,
+              2,
+              subtask));
+      ops.add(o);
+    }
+    assertThat(ops.get(0).pending() + ops.get(1).pending()).isEqualTo(201);
+    assertThat(ops.get(0).pending()).isBetween(50L, 150L); // split, not copied
+    int early = KeyGroupRangeAssignment.assignKeyToParallelOperator("early", maxParallelism, 2);
+    send(two.get(early), impression("early", 900)); // the early click waited across the rescale
+    List<String> out = new ArrayList<>();
+    for (int subtask = 0; subtask < 2; subtask++) {
+      two.get(subtask).processWatermark(1_000 + WINDOW + 199);
+      two.get(subtask).extractOutputValues().forEach(x -> out.add(x.id + ":" + x.label));
+      assertThat(ops.get(subtask).pending()).isZero();
+      // each subtask emits its negatives by deadline
+      assertThat(
+              two.get(subtask).extractOutputValues().stream()
+                  .filter(x -> x.label == 0.0)
+                  .map(x -> x.ts)
+                  .toList())
+          .isSorted();
+    }
+    assertThat(out).hasSize(201).contains("early:1.0", "imp-0:0.0", "imp-199:0.0");
   }
 
   @Test

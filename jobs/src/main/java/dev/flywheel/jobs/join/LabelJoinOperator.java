@@ -1,0 +1,511 @@
+package dev.flywheel.jobs.join;
+
+import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.events.Event;
+import dev.flywheel.jobs.events.EventType;
+import dev.flywheel.jobs.events.LabeledExample;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.TaskInfo;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.OperatorStateStore;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.KeyGroupRange;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.TimestampedCollector;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Joins impressions with clicks into labelled examples, in event time, on a stream keyed by
+ * impression id ({@link ImpressionIdSelector}). Semantics (docs/join.md):
+ *
+ * <ul>
+ *   <li>An impression at time {@code T} waits for a click until {@code T + window}. The first click
+ *       with time {@code < T + window} emits a positive at once (label time: the click's, or {@code
+ *       T} if the click is stamped earlier); the first watermark at or after {@code T + window}
+ *       emits a negative (label and record time {@code T + window}).
+ *   <li>A click that arrives before its impression waits until the watermark passes its time plus
+ *       {@code clickWait}; then it is counted as an orphan and dropped.
+ *   <li>A click on an impression already labelled negative, or with a time outside the window, is a
+ *       late click: counted and sent to {@link #LATE_CLICKS}, never silently lost.
+ *   <li>Duplicate impressions and clicks are ignored (counted).
+ *   <li>At most {@code maxPending} impressions and early clicks wait per subtask; beyond that new
+ *       ones are shed (counted), so state cannot grow without limit even if the watermark stalls.
+ *   <li>Once an impression id is labelled, its outcome (positive or negative, no features) is
+ *       remembered until {@code T + window + lateClickAllowance} in {@link RememberedOutcomes}. At
+ *       most {@code maxPending} labelled ids are remembered per subtask; beyond that a newly
+ *       labelled id is forgotten at once (counted).
+ *   <li>An optional processing-time TTL ({@code stateTtl} positive) drops an entry that waited that
+ *       long (from its arrival, or from the restore), a safety net for a watermark that never
+ *       comes; nothing is emitted for it.
+ * </ul>
+ *
+ * <h2>State</h2>
+ *
+ * The waiting impressions and clicks are this operator's own ({@link PendingJoins}: a hash map and
+ * a deadline queue in primitive arrays), not a keyed value and an event-time timer per id: Flink's
+ * timer heaps and keyed state were a quarter of the join's time and 10 % of the pipeline's
+ * (docs/bench/pipeline.md, "Seventh round"). They are checkpointed as one array per subtask in
+ * union operator state and every subtask keeps the entries of its key groups on restore, so a
+ * rescale splits them as keyed state would be. The input is still keyed, for the partitioning.
+ * Checkpoints of the earlier version (a {@link JoinState} and a timer per key) restore: their keyed
+ * entries are moved into the operator's own state, and their timers fire into nothing.
+ *
+ * <p>Metrics, group {@code flywheel.join}: counters {@code positives}, {@code negatives}, {@code
+ * lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code forgottenEarly}
+ * (labelled ids not remembered because of the bound); gauges {@code pending} (impressions and early
+ * clicks waiting on this subtask, exact) and {@code remembered} (labelled ids held, exact; ids
+ * whose time is up leave at the subtask's next record or watermark).
+ */
+public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
+    implements OneInputStreamOperator<Event, LabeledExample>, Triggerable<String, VoidNamespace> {
+  private static final long serialVersionUID = 1L;
+
+  /** Side output of late clicks (after the negative was emitted, or outside the window). */
+  public static final OutputTag<Event> LATE_CLICKS =
+      new OutputTag<>("late-clicks", TypeInformation.of(Event.class));
+
+  /** Keyed state of the earlier version: restored, moved into {@link PendingJoins}, cleared. */
+  static final String LEGACY_KEYED_STATE = "join";
+
+  /** The earlier version's timer service (its timers are restored and fire into nothing). */
+  static final String LEGACY_TIMERS = "user-timers";
+
+  private final long windowMs;
+  private final long clickWaitMs;
+  private final long lateAllowanceMs;
+  private final Duration stateTtl;
+  private final long maxPending;
+
+  private transient PendingJoins pending;
+  private transient RememberedOutcomes outcomes;
+  private transient ListState<byte[]> waitingState;
+  private transient ListState<byte[]> outcomesState;
+  private transient long watermark;
+  private transient boolean restoredLegacyTimers;
+  private transient long forgottenOnRestore;
+
+  private transient TimestampedCollector<LabeledExample> collector;
+  private transient DataOutputSerializer encoder;
+  private transient DataInputDeserializer decoder;
+  private transient long ttlMs;
+
+  private transient Counter positives;
+  private transient Counter negatives;
+  private transient Counter lateClicks;
+  private transient Counter orphanClicks;
+  private transient Counter duplicates;
+  private transient Counter shed;
+  private transient Counter forgottenEarly;
+
+  /**
+   * @param window attribution window: how long after an impression a click counts
+   * @param clickWait how long a click that came first waits for its impression
+   * @param lateClickAllowance how long after the window a labelled impression is remembered
+   * @param stateTtl processing-time TTL of a waiting entry, an optional safety net (at least the
+   *     sum of the above), or zero for none
+   * @param maxPending most impressions and early clicks held by one subtask (more are shed), and
+   *     most labelled ids remembered by one subtask (more are forgotten at once)
+   */
+  public LabelJoinOperator(
+      Duration window,
+      Duration clickWait,
+      Duration lateClickAllowance,
+      Duration stateTtl,
+      long maxPending) {
+    if (maxPending < 1) {
+      throw new IllegalArgumentException("maxPending must be >= 1, got " + maxPending);
+    }
+    if (window.isNegative() || window.isZero()) {
+      throw new IllegalArgumentException("window must be positive, got " + window);
+    }
+    if (clickWait.isNegative() || lateClickAllowance.isNegative()) {
+      throw new IllegalArgumentException(
+          "clickWait and lateClickAllowance must be >= 0, got "
+              + clickWait
+              + " and "
+              + lateClickAllowance);
+    }
+    this.windowMs = window.toMillis();
+    this.clickWaitMs = clickWait.toMillis();
+    this.lateAllowanceMs = lateClickAllowance.toMillis();
+    this.stateTtl = stateTtl;
+    this.maxPending = maxPending;
+  }
+
+  /** The join the job's settings describe. */
+  public static LabelJoinOperator of(JobSettings settings) {
+    return new LabelJoinOperator(
+        settings.attributionWindow(),
+        settings.clickWait(),
+        settings.lateClickAllowance(),
+        settings.joinStateTtl(),
+        settings.joinMaxPending());
+  }
+
+  /** Whether {@code event} goes to the join: impressions and clicks (filter before keying). */
+  public static boolean isJoinInput(Event event) {
+    return event.type == EventType.IMPRESSION || event.type == EventType.CLICK;
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    watermark = Long.MIN_VALUE;
+    pending = new PendingJoins();
+    outcomes = new RememberedOutcomes((int) Math.min(maxPending, Integer.MAX_VALUE));
+    OperatorStateStore store = context.getOperatorStateStore();
+    waitingState =
+        store.getUnionListState(
+            new ListStateDescriptor<>(
+                "join-waiting", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    outcomesState =
+        store.getUnionListState(
+            new ListStateDescriptor<>(
+                "join-remembered-ids", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    // counts of the earlier version's keyed entries: their entries are counted exactly below
+    store.getListState(new ListStateDescriptor<>("join-pending", Types.LONG)).clear();
+    store.getListState(new ListStateDescriptor<>("join-remembered", Types.LONG)).clear();
+    if (!context.isRestored()) {
+      return;
+    }
+    // union state: every subtask reads every subtask's entries and keeps those of its key groups
+    TaskInfo task = getRuntimeContext().getTaskInfo();
+    int maxParallelism = task.getMaxNumberOfParallelSubtasks();
+    KeyGroupRange own =
+        KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
+            maxParallelism, task.getNumberOfParallelSubtasks(), task.getIndexOfThisSubtask());
+    pending.restore(
+        waitingState.get(),
+        key -> own.contains(KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism)));
+    forgottenOnRestore =
+        outcomes.restore(
+            outcomesState.get(),
+            hash ->
+                own.contains(
+                    KeyGroupRangeAssignment.computeKeyGroupForKeyHash(hash, maxParallelism)));
+    forgottenOnRestore += moveLegacyKeyedState();
+    restoredLegacyTimers = true;
+  }
+
+  /**
+   * Moves the earlier version's keyed entries of this subtask into {@link #pending} and {@link
+   * #outcomes} and clears them; returns how many labelled ids did not fit the bound.
+   */
+  private int moveLegacyKeyedState() throws Exception {
+    KeyedStateBackend<String> backend = getKeyedStateBackend();
+    ValueState<JoinState> legacy =
+        backend.getPartitionedState(
+            VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, legacyDescriptor());
+    List<String> keys = new ArrayList<>();
+    try (Stream<String> all = backend.getKeys(LEGACY_KEYED_STATE, VoidNamespace.INSTANCE)) {
+      all.forEach(keys::add);
+    }
+    int forgotten = 0;
+    for (String key : keys) {
+      backend.setCurrentKey(key);
+      JoinState s = legacy.value();
+      if (s == null) {
+        continue;
+      }
+      switch (s.phase) {
+        case JoinState.WAITING_FOR_CLICK ->
+            pending.put(
+                PendingJoins.Waiting.impression(key, s.impressionTs, s.timer, s.impression));
+        case JoinState.WAITING_FOR_IMPRESSION ->
+            pending.put(PendingJoins.Waiting.click(key, s.click, s.timer));
+        default -> {
+          // an outcome remembered in keyed state by a still earlier version, until its timer
+          if (!outcomes.remember(
+              RememberedOutcomes.fingerprint(key), s.phase, s.timer, Long.MIN_VALUE)) {
+            forgotten++;
+          }
+        }
+      }
+      legacy.clear();
+    }
+    return forgotten;
+  }
+
+  /** The earlier version's keyed state, with its optional TTL (which changes its layout). */
+  private ValueStateDescriptor<JoinState> legacyDescriptor() {
+    ValueStateDescriptor<JoinState> descriptor =
+        new ValueStateDescriptor<>(LEGACY_KEYED_STATE, TypeInformation.of(JoinState.class));
+    if (stateTtl.compareTo(Duration.ZERO) > 0) {
+      descriptor.enableTimeToLive(
+          StateTtlConfig.newBuilder(stateTtl)
+              .updateTtlOnCreateAndWrite()
+              .neverReturnExpired()
+              .build());
+    }
+    return descriptor;
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    collector = new TimestampedCollector<>(output);
+    encoder = new DataOutputSerializer(256);
+    decoder = new DataInputDeserializer();
+    ttlMs = stateTtl.compareTo(Duration.ZERO) > 0 ? stateTtl.toMillis() : 0;
+    if (restoredLegacyTimers) {
+      // the earlier version's timers: restored with the keyed state, they fire into onEventTime
+      getInternalTimerService(LEGACY_TIMERS, VoidNamespaceSerializer.INSTANCE, this);
+    }
+    if (ttlMs > 0) {
+      long now = getProcessingTimeService().getCurrentProcessingTime();
+      long expiresAt = now + ttlMs;
+      pending.forEach(w -> w.expiresAt = expiresAt); // restored entries' TTL counts from now
+      scheduleSweep(now);
+    }
+    MetricGroup group = getMetricGroup().addGroup("flywheel").addGroup("join");
+    positives = group.counter("positives");
+    negatives = group.counter("negatives");
+    lateClicks = group.counter("lateClicks");
+    orphanClicks = group.counter("orphanClicks");
+    duplicates = group.counter("duplicates");
+    shed = group.counter("shed");
+    forgottenEarly = group.counter("forgottenEarly");
+    group.gauge("pending", () -> (long) pending.size());
+    group.gauge("remembered", this::remembered);
+    forgottenEarly.inc(forgottenOnRestore);
+  }
+
+  private void scheduleSweep(long now) {
+    getProcessingTimeService()
+        .registerTimer(
+            now + ttlMs,
+            time -> {
+              pending.removeIf(w -> w.expiresAt <= time);
+              scheduleSweep(time);
+            });
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    waitingState.update(List.of(pending.snapshot()));
+    outcomesState.update(List.of(outcomes.snapshot()));
+  }
+
+  @Override
+  public void processElement(StreamRecord<Event> element) throws Exception {
+    outcomes.expire(watermark);
+    Event event = element.getValue();
+    collector.setTimestamp(element);
+    if (event.type == EventType.IMPRESSION) {
+      onImpression(event, element);
+    } else if (event.type == EventType.CLICK) {
+      onClick(event, element);
+    }
+    // other types are not routed here; if one is, it is ignored
+  }
+
+  /** The entry waiting under {@code key}, or null (also if its TTL is over: then it is dropped). */
+  private PendingJoins.Waiting waiting(String key) {
+    PendingJoins.Waiting w = pending.get(key);
+    if (w != null
+        && ttlMs > 0
+        && getProcessingTimeService().getCurrentProcessingTime() >= w.expiresAt) {
+      pending.remove(w);
+      return null;
+    }
+    return w;
+  }
+
+  private void onImpression(Event impression, StreamRecord<Event> element) {
+    String key = impression.impressionId;
+    PendingJoins.Waiting w = waiting(key);
+    if (w == null) {
+      if (outcomes.outcome(RememberedOutcomes.fingerprint(key), watermark)
+          != RememberedOutcomes.NONE) {
+        duplicates.inc(); // labelled already
+        return;
+      }
+      if (pending.size() >= maxPending) {
+        shed.inc(); // over the bound: not held, never labelled
+        return;
+      }
+      hold(key, impression);
+      return;
+    }
+    if (w.phase != JoinState.WAITING_FOR_IMPRESSION) {
+      duplicates.inc(); // waiting: an impression id is labelled once
+      return;
+    }
+    Event click = w.click;
+    pending.remove(w);
+    if (click.ts < impression.ts + windowMs) {
+      collector.collect(
+          LabeledExample.fromImpression(impression, 1.0, Math.max(click.ts, impression.ts)));
+      positives.inc();
+      resolve(key, impression.ts, JoinState.RESOLVED_POSITIVE);
+    } else {
+      late(click, element); // the click is outside this impression's window
+      hold(key, impression);
+    }
+  }
+
+  private void onClick(Event click, StreamRecord<Event> element) {
+    String key = click.impressionId;
+    PendingJoins.Waiting w = waiting(key);
+    if (w == null) {
+      int outcome = outcomes.outcome(RememberedOutcomes.fingerprint(key), watermark);
+      if (outcome == RememberedOutcomes.POSITIVE) {
+        duplicates.inc(); // a second click on a positive
+        return;
+      }
+      if (outcome == RememberedOutcomes.NEGATIVE) {
+        late(click, element); // after the negative
+        return;
+      }
+      if (pending.size() >= maxPending) {
+        shed.inc();
+        return;
+      }
+      put(PendingJoins.Waiting.click(key, click, click.ts + clickWaitMs));
+      return;
+    }
+    if (w.phase != JoinState.WAITING_FOR_CLICK) {
+      duplicates.inc(); // a second click while the first waits
+      return;
+    }
+    if (click.ts < w.ts + windowMs) {
+      pending.remove(w);
+      collector.collect(LabeledExample.fromImpression(held(w), 1.0, Math.max(click.ts, w.ts)));
+      positives.inc();
+      resolve(key, w.ts, JoinState.RESOLVED_POSITIVE);
+    } else {
+      late(click, element); // outside the window: the impression stays and becomes a negative
+    }
+  }
+
+  @Override
+  public void processWatermark(Watermark mark) throws Exception {
+    watermark = Math.max(watermark, mark.getTimestamp());
+    outcomes.expire(watermark);
+    long now = ttlMs > 0 ? getProcessingTimeService().getCurrentProcessingTime() : 0;
+    PendingJoins.Waiting w;
+    while ((w = pending.pollDue(watermark)) != null) {
+      if (ttlMs > 0 && now >= w.expiresAt) {
+        continue; // dropped by the TTL
+      }
+      if (w.phase == JoinState.WAITING_FOR_CLICK) {
+        collector.setAbsoluteTimestamp(w.deadline);
+        collector.collect(LabeledExample.fromImpression(held(w), 0.0, w.deadline));
+        negatives.inc();
+        resolve(w.key, w.ts, JoinState.RESOLVED_NEGATIVE);
+      } else {
+        orphanClicks.inc();
+      }
+    }
+    super.processWatermark(mark); // the earlier version's timers, then downstream
+  }
+
+  /** A timer of the earlier version: its key's entry was moved into {@link #pending}. */
+  @Override
+  public void onEventTime(InternalTimer<String, VoidNamespace> timer) {}
+
+  @Override
+  public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
+
+  /** Holds {@code impression} until its window ends. */
+  private void hold(String key, Event impression) {
+    put(
+        PendingJoins.Waiting.impression(
+            key,
+            impression.ts,
+            impression.ts + windowMs,
+            JoinStateSerializer.encode(impression, encoder)));
+  }
+
+  private void put(PendingJoins.Waiting w) {
+    if (ttlMs > 0) {
+      w.expiresAt = getProcessingTimeService().getCurrentProcessingTime() + ttlMs;
+    }
+    pending.put(w);
+  }
+
+  /**
+   * Remembers the key's outcome until the window plus the allowance is over (forgotten at once if
+   * that is already behind the watermark, or if {@code maxPending} outcomes are remembered).
+   */
+  private void resolve(String key, long impressionTs, int phase) {
+    long forgetAt = impressionTs + windowMs + lateAllowanceMs;
+    if (forgetAt <= watermark) {
+      return;
+    }
+    if (!outcomes.remember(RememberedOutcomes.fingerprint(key), phase, forgetAt, watermark)) {
+      forgottenEarly.inc(); // over the bound: a later duplicate or late click is not recognised
+    }
+  }
+
+  /** The impression {@code w} holds, decoded. */
+  private Event held(PendingJoins.Waiting w) {
+    return JoinStateSerializer.decode(w.impression, decoder);
+  }
+
+  private void late(Event click, StreamRecord<Event> element) {
+    lateClicks.inc();
+    output.collect(LATE_CLICKS, new StreamRecord<>(click, element.getTimestamp()));
+  }
+
+  long positives() {
+    return positives.getCount();
+  }
+
+  long negatives() {
+    return negatives.getCount();
+  }
+
+  long lateClicks() {
+    return lateClicks.getCount();
+  }
+
+  long orphanClicks() {
+    return orphanClicks.getCount();
+  }
+
+  long duplicates() {
+    return duplicates.getCount();
+  }
+
+  long shed() {
+    return shed.getCount();
+  }
+
+  long pending() {
+    return pending.size();
+  }
+
+  long remembered() {
+    return outcomes.size();
+  }
+
+  long forgottenEarly() {
+    return forgottenEarly.getCount();
+  }
+}

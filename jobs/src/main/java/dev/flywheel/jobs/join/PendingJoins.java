@@ -1,0 +1,206 @@
+package dev.flywheel.jobs.join;
+
+import dev.flywheel.jobs.events.Event;
+import dev.flywheel.jobs.types.FieldIo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+
+/**
+ * What the label join holds for one subtask: the impressions waiting for a click and the clicks
+ * waiting for their impression, by impression id, in a hash map and a {@link DeadlineQueue}
+ * (docs/join.md, "State"). It replaces a keyed value and an event-time timer per id: the waiting
+ * entries are the subtask's own, checkpointed in one array ({@link #snapshot}) as union operator
+ * state and split by key group on restore ({@link #restore}), like {@link RememberedOutcomes}.
+ *
+ * <p>An entry resolved before its deadline leaves the map at once and the queue when its deadline
+ * comes ({@link #pollDue} skips it); the queue is rebuilt from the map when such dead entries are
+ * more than the live ones, so it stays within twice the map even if event time stalls.
+ *
+ * <p>Not thread-safe.
+ */
+final class PendingJoins {
+  private static final int FORMAT_VERSION = 1;
+
+  /** Below this many queued entries the queue is never rebuilt. */
+  private static final int MIN_REBUILD = 1024;
+
+  /** One waiting impression or click. */
+  static final class Waiting {
+    final String key;
+
+    /** {@link JoinState#WAITING_FOR_CLICK} or {@link JoinState#WAITING_FOR_IMPRESSION}. */
+    final int phase;
+
+    /** Event time of the held impression or click. */
+    final long ts;
+
+    /** When the wait ends (event time): the impression's negative, or the click's orphaning. */
+    final long deadline;
+
+    /** The held impression in {@link JoinStateSerializer#encode}'s layout, or null. */
+    final byte[] impression;
+
+    /** The held click, or null. */
+    final Event click;
+
+    /** Processing time after which a TTL drops the entry ({@link Long#MAX_VALUE}: never). */
+    long expiresAt = Long.MAX_VALUE;
+
+    /** Order of insertion, for a stable order among equal deadlines across a checkpoint. */
+    long order;
+
+    private Waiting(String key, int phase, long ts, long deadline, byte[] impression, Event click) {
+      this.key = key;
+      this.phase = phase;
+      this.ts = ts;
+      this.deadline = deadline;
+      this.impression = impression;
+      this.click = click;
+    }
+
+    /** An impression (as bytes) waiting for a click until {@code deadline}. */
+    static Waiting impression(String key, long ts, long deadline, byte[] impression) {
+      return new Waiting(key, JoinState.WAITING_FOR_CLICK, ts, deadline, impression, null);
+    }
+
+    /** A click waiting for its impression until {@code deadline}. */
+    static Waiting click(String key, Event click, long deadline) {
+      return new Waiting(key, JoinState.WAITING_FOR_IMPRESSION, click.ts, deadline, null, click);
+    }
+  }
+
+  private final HashMap<String, Waiting> byKey = new HashMap<>();
+  private final DeadlineQueue<Waiting> queue = new DeadlineQueue<>();
+  private long nextOrder;
+
+  /** The entry waiting under {@code key}, or null. */
+  Waiting get(String key) {
+    return byKey.get(key);
+  }
+
+  /** Holds {@code w}, replacing whatever waited under its key. */
+  void put(Waiting w) {
+    w.order = nextOrder++;
+    byKey.put(w.key, w);
+    if (queue.size() >= MIN_REBUILD && queue.size() > 2 * byKey.size()) {
+      queue.retain((item, deadline) -> byKey.get(item.key) == item);
+    }
+    queue.add(w.deadline, w);
+  }
+
+  /** Drops {@code w} if it still waits under its key. */
+  void remove(Waiting w) {
+    byKey.remove(w.key, w);
+  }
+
+  /**
+   * Removes and returns the next entry whose deadline is at or before {@code watermark}, earliest
+   * first (insertion order among equals), or null if none is due.
+   */
+  Waiting pollDue(long watermark) {
+    while (queue.size() > 0 && queue.peekDeadline() <= watermark) {
+      Waiting w = queue.poll();
+      if (byKey.remove(w.key, w)) {
+        return w;
+      }
+    }
+    return null;
+  }
+
+  /** Drops every entry {@code expired} accepts (the TTL's sweep); returns how many. */
+  int removeIf(Predicate<Waiting> expired) {
+    int before = byKey.size();
+    byKey.values().removeIf(expired);
+    return before - byKey.size();
+  }
+
+  /** Calls {@code action} for every waiting entry, in no particular order. */
+  void forEach(Consumer<Waiting> action) {
+    byKey.values().forEach(action);
+  }
+
+  /** Waiting entries. */
+  int size() {
+    return byKey.size();
+  }
+
+  /** Entries in the deadline queue, resolved ones included (for tests). */
+  int queued() {
+    return queue.size();
+  }
+
+  /** Every waiting entry in one array: by deadline, then insertion order. */
+  byte[] snapshot() {
+    List<Waiting> all = new ArrayList<>(byKey.values());
+    all.sort(Comparator.comparingLong((Waiting w) -> w.deadline).thenComparingLong(w -> w.order));
+    DataOutputSerializer out = new DataOutputSerializer(64 + 64 * all.size());
+    DataOutputSerializer scratch = new DataOutputSerializer(256);
+    try {
+      out.writeInt(FORMAT_VERSION);
+      out.writeInt(all.size());
+      for (Waiting w : all) {
+        FieldIo.writeString(w.key, out);
+        out.writeByte(w.phase);
+        out.writeLong(w.ts);
+        out.writeLong(w.deadline);
+        byte[] payload =
+            w.impression != null ? w.impression : JoinStateSerializer.encode(w.click, scratch);
+        out.writeInt(payload.length);
+        out.write(payload);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write waiting joins in memory", e); // never
+    }
+    return out.getCopyOfBuffer();
+  }
+
+  /**
+   * Adds the entries of {@code parts} (arrays {@link #snapshot} wrote, of any subtasks) whose key
+   * {@code own} accepts, in each part's order.
+   *
+   * @return how many entries were added
+   * @throws IOException if a part is not such an array
+   */
+  int restore(Iterable<byte[]> parts, Predicate<String> own) throws IOException {
+    int added = 0;
+    DataInputDeserializer in = new DataInputDeserializer();
+    DataInputDeserializer scratch = new DataInputDeserializer();
+    for (byte[] part : parts) {
+      in.setBuffer(part);
+      int version = in.readInt();
+      if (version != FORMAT_VERSION) {
+        throw new IOException("unknown waiting-joins format " + version);
+      }
+      int n = in.readInt();
+      for (int i = 0; i < n; i++) {
+        String key = FieldIo.readString(in);
+        int phase = in.readByte();
+        long ts = in.readLong();
+        long deadline = in.readLong();
+        byte[] payload = new byte[in.readInt()];
+        in.readFully(payload);
+        if (!own.test(key)) {
+          continue;
+        }
+        Waiting w =
+            switch (phase) {
+              case JoinState.WAITING_FOR_CLICK -> Waiting.impression(key, ts, deadline, payload);
+              case JoinState.WAITING_FOR_IMPRESSION ->
+                  Waiting.click(key, JoinStateSerializer.decode(payload, scratch), deadline);
+              default -> throw new IOException("unknown waiting phase " + phase);
+            };
+        put(w);
+        added++;
+      }
+    }
+    return added;
+  }
+}

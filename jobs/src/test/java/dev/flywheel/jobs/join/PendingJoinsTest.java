@@ -1,0 +1,55 @@
+package dev.flywheel.jobs.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flywheel.jobs.events.Event;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PendingJoinsTest {
+  @Test
+  void entriesResolvedEarlyDoNotPileUpInTheQueueWhenEventTimeStalls() {
+    PendingJoins pending = new PendingJoins();
+    for (int i = 0; i < 100_000; i++) {
+      PendingJoins.Waiting w =
+          PendingJoins.Waiting.impression("imp-" + i, i, i + 10_000, new byte[1]);
+      pending.put(w);
+      if (i % 10 != 0) {
+        pending.remove(w); // clicked: resolved long before its deadline
+      }
+    }
+    assertThat(pending.size()).isEqualTo(10_000);
+    assertThat(pending.queued()).isLessThanOrEqualTo(2 * 10_000 + 1);
+    List<String> due = new ArrayList<>();
+    PendingJoins.Waiting w;
+    while ((w = pending.pollDue(Long.MAX_VALUE)) != null) {
+      due.add(w.key);
+    }
+    assertThat(due).hasSize(10_000).startsWith("imp-0", "imp-10").endsWith("imp-99990");
+  }
+
+  @Test
+  void aSnapshotRestoresTheEntriesAKeyFilterAcceptsInDeadlineOrder() throws Exception {
+    PendingJoins pending = new PendingJoins();
+    Event click = LabelJoinOperatorTest.click("c", 500);
+    pending.put(PendingJoins.Waiting.impression("b", 2_000, 12_000, new byte[] {1, 2, 3}));
+    pending.put(PendingJoins.Waiting.impression("a", 1_000, 11_000, new byte[] {4}));
+    pending.put(PendingJoins.Waiting.click("c", click, 3_500));
+    pending.put(PendingJoins.Waiting.impression("d", 1_000, 11_000, new byte[0]));
+    byte[] bytes = pending.snapshot();
+
+    PendingJoins restored = new PendingJoins();
+    assertThat(restored.restore(List.of(bytes), key -> !key.equals("b"))).isEqualTo(3);
+    assertThat(restored.get("b")).isNull();
+    assertThat(restored.get("c").click).isEqualTo(click);
+    assertThat(restored.get("c").ts).isEqualTo(500);
+    assertThat(restored.get("a").impression).containsExactly(4);
+    List<String> order = new ArrayList<>();
+    PendingJoins.Waiting w;
+    while ((w = restored.pollDue(11_000)) != null) {
+      order.add(w.key + "@" + w.deadline);
+    }
+    assertThat(order).containsExactly("c@3500", "a@11000", "d@11000");
+  }
+}
