@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * A binary min-heap of items by deadline, ties in insertion order, with the keys in primitive
  * arrays: a sift compares longs in one contiguous array instead of following a pointer per level
- * (Flink's timer heaps, which this replaces in the join, had 24 % of the join's samples in a profile
- * of the end-to-end benchmark, most in {@code HeapPriorityQueue.siftDown}: docs/join.md).
+ * (Flink's timer heaps, which this replaces in the join, had 24 % of the join's samples in a
+ * profile of the end-to-end benchmark, most in {@code HeapPriorityQueue.siftDown}: docs/join.md).
  *
  * <p>No removal but from the head: a caller whose item is resolved early leaves it in the queue and
  * skips it when it comes out (and {@link #retain rebuilds} the queue when dead items pile up).

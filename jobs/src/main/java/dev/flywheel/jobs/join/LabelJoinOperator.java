@@ -68,11 +68,11 @@ import org.apache.flink.util.OutputTag;
  * The waiting impressions and clicks are this operator's own ({@link PendingJoins}: a hash map and
  * a deadline queue in primitive arrays), not a keyed value and an event-time timer per id: Flink's
  * timer heaps and keyed state lookups had 39 % of the join's samples and 9 % of all in a profile of
- * the end-to-end benchmark (docs/join.md). They are checkpointed as one array per subtask in
- * union operator state and every subtask keeps the entries of its key groups on restore, so a
- * rescale splits them as keyed state would be. The input is still keyed, for the partitioning.
- * Checkpoints of the earlier version (a {@link JoinState} and a timer per key) restore: their keyed
- * entries are moved into the operator's own state, and their timers fire into nothing.
+ * the end-to-end benchmark (docs/join.md). They are checkpointed as one array per subtask in union
+ * operator state and every subtask keeps the entries of its key groups on restore, so a rescale
+ * splits them as keyed state would be. The input is still keyed, for the partitioning. Checkpoints
+ * of the earlier version (a {@link JoinState} and a timer per key) restore: their keyed entries are
+ * moved into the operator's own state, and their timers fire into nothing.
  *
  * <p>Metrics, group {@code flywheel.join}: counters {@code positives}, {@code negatives}, {@code
  * lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code forgottenEarly}
