@@ -4,6 +4,9 @@ import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
+import dev.flywheel.jobs.events.LabeledExampleSerializer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,6 +178,8 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     watermark = Long.MIN_VALUE;
+    encoder = new DataOutputSerializer(256);
+    decoder = new DataInputDeserializer();
     pending = new PendingJoins();
     outcomes = new RememberedOutcomes((int) Math.min(maxPending, Integer.MAX_VALUE));
     OperatorStateStore store = context.getOperatorStateStore();
@@ -234,7 +239,11 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
       switch (s.phase) {
         case JoinState.WAITING_FOR_CLICK ->
             pending.put(
-                PendingJoins.Waiting.impression(key, s.impressionTs, s.timer, s.impression));
+                PendingJoins.Waiting.impression(
+                    key,
+                    s.impressionTs,
+                    s.timer,
+                    encodeExample(JoinStateSerializer.decode(s.impression, decoder))));
         case JoinState.WAITING_FOR_IMPRESSION ->
             pending.put(PendingJoins.Waiting.click(key, s.click, s.timer));
         default -> {
@@ -268,8 +277,6 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   public void open() throws Exception {
     super.open();
     collector = new TimestampedCollector<>(output);
-    encoder = new DataOutputSerializer(256);
-    decoder = new DataInputDeserializer();
     ttlMs = stateTtl.compareTo(Duration.ZERO) > 0 ? stateTtl.toMillis() : 0;
     if (restoredLegacyTimers) {
       // the earlier version's timers: restored with the keyed state, they fire into onEventTime
@@ -395,7 +402,7 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     }
     if (click.ts < w.ts + windowMs) {
       pending.remove(w);
-      collector.collect(LabeledExample.fromImpression(held(w), 1.0, Math.max(click.ts, w.ts)));
+      collector.collect(held(w, 1.0, Math.max(click.ts, w.ts)));
       positives.inc();
       resolve(key, w.ts, JoinState.RESOLVED_POSITIVE);
     } else {
@@ -415,7 +422,7 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
       }
       if (w.phase == JoinState.WAITING_FOR_CLICK) {
         collector.setAbsoluteTimestamp(w.deadline);
-        collector.collect(LabeledExample.fromImpression(held(w), 0.0, w.deadline));
+        collector.collect(held(w, 0.0, w.deadline));
         negatives.inc();
         resolve(w.key, w.ts, JoinState.RESOLVED_NEGATIVE);
       } else {
@@ -436,10 +443,7 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   private void hold(String key, Event impression) {
     put(
         PendingJoins.Waiting.impression(
-            key,
-            impression.ts,
-            impression.ts + windowMs,
-            JoinStateSerializer.encode(impression, encoder)));
+            key, impression.ts, impression.ts + windowMs, encodeExample(impression)));
   }
 
   private void put(PendingJoins.Waiting w) {
@@ -463,9 +467,30 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     }
   }
 
-  /** The impression {@code w} holds, decoded. */
-  private Event held(PendingJoins.Waiting w) {
-    return JoinStateSerializer.decode(w.impression, decoder);
+  /** The example {@code impression} becomes, label and time not yet set, as bytes. */
+  private byte[] encodeExample(Event impression) {
+    encoder.clear();
+    try {
+      LabeledExampleSerializer.INSTANCE.serialize(
+          LabeledExample.fromImpression(impression, 0.0, impression.ts), encoder);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode an example in memory", e); // never
+    }
+    return encoder.getCopyOfBuffer();
+  }
+
+  /** The example {@code w} holds, labelled {@code label} at {@code ts}. */
+  private LabeledExample held(PendingJoins.Waiting w, double label, long ts) {
+    decoder.setBuffer(w.example);
+    LabeledExample x;
+    try {
+      x = LabeledExampleSerializer.INSTANCE.deserialize(decoder);
+    } catch (IOException e) {
+      throw new UncheckedIOException("held example bytes are corrupt", e);
+    }
+    x.label = label;
+    x.ts = ts;
+    return x;
   }
 
   private void late(Event click, StreamRecord<Event> element) {

@@ -45,8 +45,12 @@ final class PendingJoins {
     /** When the wait ends (event time): the impression's negative, or the click's orphaning. */
     final long deadline;
 
-    /** The held impression in {@link JoinStateSerializer#encode}'s layout, or null. */
-    final byte[] impression;
+    /**
+     * The held impression as the example it becomes (label and time still to be set), in {@link
+     * dev.flywheel.jobs.events.LabeledExampleSerializer}'s layout, or null: smaller than the
+     * impression and read straight into what the join emits.
+     */
+    final byte[] example;
 
     /** The held click, or null. */
     final Event click;
@@ -57,18 +61,18 @@ final class PendingJoins {
     /** Order of insertion, for a stable order among equal deadlines across a checkpoint. */
     long order;
 
-    private Waiting(String key, int phase, long ts, long deadline, byte[] impression, Event click) {
+    private Waiting(String key, int phase, long ts, long deadline, byte[] example, Event click) {
       this.key = key;
       this.phase = phase;
       this.ts = ts;
       this.deadline = deadline;
-      this.impression = impression;
+      this.example = example;
       this.click = click;
     }
 
-    /** An impression (as bytes) waiting for a click until {@code deadline}. */
-    static Waiting impression(String key, long ts, long deadline, byte[] impression) {
-      return new Waiting(key, JoinState.WAITING_FOR_CLICK, ts, deadline, impression, null);
+    /** An impression (as its example's bytes) waiting for a click until {@code deadline}. */
+    static Waiting impression(String key, long ts, long deadline, byte[] example) {
+      return new Waiting(key, JoinState.WAITING_FOR_CLICK, ts, deadline, example, null);
     }
 
     /** A click waiting for its impression until {@code deadline}. */
@@ -145,7 +149,7 @@ final class PendingJoins {
   byte[] snapshot() {
     int size = 8;
     for (Waiting w : byKey.values()) {
-      size += 40 + w.key.length() + (w.impression != null ? w.impression.length : 128);
+      size += 40 + w.key.length() + (w.example != null ? w.example.length : 128);
     }
     DataOutputSerializer out = new DataOutputSerializer(size);
     DataOutputSerializer scratch = new DataOutputSerializer(256);
@@ -159,7 +163,7 @@ final class PendingJoins {
         out.writeLong(w.deadline);
         out.writeLong(w.order);
         byte[] payload =
-            w.impression != null ? w.impression : JoinStateSerializer.encode(w.click, scratch);
+            w.example != null ? w.example : JoinStateSerializer.encode(w.click, scratch);
         out.writeInt(payload.length);
         out.write(payload);
       }

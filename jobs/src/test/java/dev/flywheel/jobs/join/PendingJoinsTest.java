@@ -44,7 +44,7 @@ class PendingJoinsTest {
     assertThat(restored.get("b")).isNull();
     assertThat(restored.get("c").click).isEqualTo(click);
     assertThat(restored.get("c").ts).isEqualTo(500);
-    assertThat(restored.get("a").impression).containsExactly(4);
+    assertThat(restored.get("a").example).containsExactly(4);
     List<String> order = new ArrayList<>();
     PendingJoins.Waiting w;
     while ((w = restored.pollDue(11_000)) != null) {
