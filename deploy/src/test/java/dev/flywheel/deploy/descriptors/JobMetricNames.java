@@ -2,6 +2,8 @@ package dev.flywheel.deploy.descriptors;
 
 import dev.flywheel.jobs.FlywheelJob;
 import dev.flywheel.jobs.config.JobSettings;
+import dev.flywheel.jobs.join.JoinMetrics;
+import dev.flywheel.jobs.join.LabelJoinOperator;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -19,15 +21,16 @@ import org.apache.flink.metrics.SimpleCounter;
 import org.apache.flink.metrics.groups.OperatorMetricGroup;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
 import org.apache.flink.streaming.api.operators.SimpleUdfStreamOperatorFactory;
 
 /**
  * The Prometheus names of the metrics the job's own functions register, found by building the real
- * job graph ({@link FlywheelJob#addKafkaPipeline}), opening every rich function against a runtime
- * context whose metric group records what is registered, and asking each per-model metrics holder
- * for the model id {@code default}. Names follow Flink's Prometheus reporter: {@code
- * flink_taskmanager_job_task_operator_} + groups (a key/value group contributes its key, the value
- * becomes a label) + metric name.
+ * job graph ({@link FlywheelJob#addKafkaPipeline}), registering the label join operator's {@link
+ * JoinMetrics}, opening every rich function against a runtime context whose metric group records
+ * what is registered, and asking each per-model metrics holder for the model id {@code default}.
+ * Names follow Flink's Prometheus reporter: {@code flink_taskmanager_job_task_operator_} + groups
+ * (a key/value group contributes its key, the value becomes a label) + metric name.
  */
 final class JobMetricNames {
   private JobMetricNames() {}
@@ -59,6 +62,13 @@ final class JobMetricNames {
             FlywheelJob.flinkConfiguration(settings));
     FlywheelJob.addKafkaPipeline(env, settings);
     for (StreamNode node : env.getStreamGraph().getStreamNodes()) {
+      if (node.getOperatorFactory() instanceof SimpleOperatorFactory<?> plain
+          && plain.getOperator() instanceof LabelJoinOperator) {
+        // an operator, not a function: its metrics are registered by JoinMetrics in open()
+        new JoinMetrics(
+            (OperatorMetricGroup) group(names, new ArrayList<>(), true), () -> 0L, () -> 0L);
+        continue;
+      }
       if (!(node.getOperatorFactory() instanceof SimpleUdfStreamOperatorFactory<?> udf)) {
         continue;
       }

@@ -23,8 +23,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.KeyGroupRange;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.KeyedStateBackend;
@@ -77,11 +75,11 @@ import org.apache.flink.util.OutputTag;
  * of the earlier version (a {@link JoinState} and a timer per key) restore: their keyed entries are
  * moved into the operator's own state, and their timers fire into nothing.
  *
- * <p>Metrics, group {@code flywheel.join}: counters {@code positives}, {@code negatives}, {@code
- * lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code forgottenEarly}
- * (labelled ids not remembered because of the bound); gauges {@code pending} (impressions and early
- * clicks waiting on this subtask, exact) and {@code remembered} (labelled ids held, exact; ids
- * whose time is up leave at the subtask's next record or watermark).
+ * <p>Metrics ({@link JoinMetrics}), group {@code flywheel.join}: counters {@code positives}, {@code
+ * negatives}, {@code lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code
+ * forgottenEarly} (labelled ids not remembered because of the bound); gauges {@code pending}
+ * (impressions and early clicks waiting on this subtask, exact) and {@code remembered} (labelled
+ * ids held, exact; ids whose time is up leave at the subtask's next record or watermark).
  */
 public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     implements OneInputStreamOperator<Event, LabeledExample>, Triggerable<String, VoidNamespace> {
@@ -116,13 +114,7 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   private transient DataInputDeserializer decoder;
   private transient long ttlMs;
 
-  private transient Counter positives;
-  private transient Counter negatives;
-  private transient Counter lateClicks;
-  private transient Counter orphanClicks;
-  private transient Counter duplicates;
-  private transient Counter shed;
-  private transient Counter forgottenEarly;
+  private transient JoinMetrics metrics;
 
   /**
    * @param window attribution window: how long after an impression a click counts
@@ -288,17 +280,8 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
       pending.forEach(w -> w.expiresAt = expiresAt); // restored entries' TTL counts from now
       scheduleSweep(now);
     }
-    MetricGroup group = getMetricGroup().addGroup("flywheel").addGroup("join");
-    positives = group.counter("positives");
-    negatives = group.counter("negatives");
-    lateClicks = group.counter("lateClicks");
-    orphanClicks = group.counter("orphanClicks");
-    duplicates = group.counter("duplicates");
-    shed = group.counter("shed");
-    forgottenEarly = group.counter("forgottenEarly");
-    group.gauge("pending", () -> (long) pending.size());
-    group.gauge("remembered", this::remembered);
-    forgottenEarly.inc(forgottenOnRestore);
+    metrics = new JoinMetrics(getMetricGroup(), () -> (long) pending.size(), this::remembered);
+    metrics.forgottenEarly.inc(forgottenOnRestore);
   }
 
   private void scheduleSweep(long now) {
@@ -349,18 +332,18 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     if (w == null) {
       if (outcomes.outcome(RememberedOutcomes.fingerprint(key), watermark)
           != RememberedOutcomes.NONE) {
-        duplicates.inc(); // labelled already
+        metrics.duplicates.inc(); // labelled already
         return;
       }
       if (pending.size() >= maxPending) {
-        shed.inc(); // over the bound: not held, never labelled
+        metrics.shed.inc(); // over the bound: not held, never labelled
         return;
       }
       hold(key, impression);
       return;
     }
     if (w.phase != JoinState.WAITING_FOR_IMPRESSION) {
-      duplicates.inc(); // waiting: an impression id is labelled once
+      metrics.duplicates.inc(); // waiting: an impression id is labelled once
       return;
     }
     Event click = w.click;
@@ -368,7 +351,7 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     if (click.ts < impression.ts + windowMs) {
       collector.collect(
           LabeledExample.fromImpression(impression, 1.0, Math.max(click.ts, impression.ts)));
-      positives.inc();
+      metrics.positives.inc();
       resolve(key, impression.ts, JoinState.RESOLVED_POSITIVE);
     } else {
       late(click, element); // the click is outside this impression's window
@@ -382,7 +365,7 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     if (w == null) {
       int outcome = outcomes.outcome(RememberedOutcomes.fingerprint(key), watermark);
       if (outcome == RememberedOutcomes.POSITIVE) {
-        duplicates.inc(); // a second click on a positive
+        metrics.duplicates.inc(); // a second click on a positive
         return;
       }
       if (outcome == RememberedOutcomes.NEGATIVE) {
@@ -390,20 +373,20 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
         return;
       }
       if (pending.size() >= maxPending) {
-        shed.inc();
+        metrics.shed.inc();
         return;
       }
       put(PendingJoins.Waiting.click(key, click, click.ts + clickWaitMs));
       return;
     }
     if (w.phase != JoinState.WAITING_FOR_CLICK) {
-      duplicates.inc(); // a second click while the first waits
+      metrics.duplicates.inc(); // a second click while the first waits
       return;
     }
     if (click.ts < w.ts + windowMs) {
       pending.remove(w);
       collector.collect(held(w, 1.0, Math.max(click.ts, w.ts)));
-      positives.inc();
+      metrics.positives.inc();
       resolve(key, w.ts, JoinState.RESOLVED_POSITIVE);
     } else {
       late(click, element); // outside the window: the impression stays and becomes a negative
@@ -423,10 +406,10 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
       if (w.phase == JoinState.WAITING_FOR_CLICK) {
         collector.setAbsoluteTimestamp(w.deadline);
         collector.collect(held(w, 0.0, w.deadline));
-        negatives.inc();
+        metrics.negatives.inc();
         resolve(w.key, w.ts, JoinState.RESOLVED_NEGATIVE);
       } else {
-        orphanClicks.inc();
+        metrics.orphanClicks.inc();
       }
     }
     super.processWatermark(mark); // the earlier version's timers, then downstream
@@ -463,7 +446,8 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
       return;
     }
     if (!outcomes.remember(RememberedOutcomes.fingerprint(key), phase, forgetAt, watermark)) {
-      forgottenEarly.inc(); // over the bound: a later duplicate or late click is not recognised
+      metrics.forgottenEarly
+          .inc(); // over the bound: a later duplicate or late click is not recognised
     }
   }
 
@@ -494,32 +478,32 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   }
 
   private void late(Event click, StreamRecord<Event> element) {
-    lateClicks.inc();
+    metrics.lateClicks.inc();
     output.collect(LATE_CLICKS, new StreamRecord<>(click, element.getTimestamp()));
   }
 
   long positives() {
-    return positives.getCount();
+    return metrics.positives.getCount();
   }
 
   long negatives() {
-    return negatives.getCount();
+    return metrics.negatives.getCount();
   }
 
   long lateClicks() {
-    return lateClicks.getCount();
+    return metrics.lateClicks.getCount();
   }
 
   long orphanClicks() {
-    return orphanClicks.getCount();
+    return metrics.orphanClicks.getCount();
   }
 
   long duplicates() {
-    return duplicates.getCount();
+    return metrics.duplicates.getCount();
   }
 
   long shed() {
-    return shed.getCount();
+    return metrics.shed.getCount();
   }
 
   long pending() {
@@ -531,6 +515,6 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   }
 
   long forgottenEarly() {
-    return forgottenEarly.getCount();
+    return metrics.forgottenEarly.getCount();
   }
 }
