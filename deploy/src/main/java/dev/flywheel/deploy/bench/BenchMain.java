@@ -60,7 +60,9 @@ public final class BenchMain implements Callable<BenchSettings> {
       description =
           "What --rates are fractions of: sustainable (the highest open-loop rate the pipeline"
               + " keeps up with, searched first in one job: median latency of a probe at most"
-              + " 500 ms, every prediction back) or replay (the throughput phase's pipeline"
+              + " 500 ms, every prediction back; at most 6 probes of 15 s, the first at the replay"
+              + " rate, then x1.5 while sustained up to 4x it, then bisecting between the highest"
+              + " sustained and the lowest failed probe) or replay (the throughput phase's pipeline"
               + " records/s) (default: ${DEFAULT-VALUE}).")
   RateBasis rateBasis;
 

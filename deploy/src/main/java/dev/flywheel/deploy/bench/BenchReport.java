@@ -35,6 +35,29 @@ public final class BenchReport {
     return List.of(json, md);
   }
 
+  /**
+   * What the search's rate is: bracketed by a failed probe above it, only a lower bound (every
+   * probe sustained), or the search's unprobed bottom (no probe sustained).
+   */
+  static String searchOutcome(BenchResult.Sustainable su) {
+    if (!su.found()) {
+      return "no probe was sustained: this is the search's bottom, not probed";
+    }
+    if (su.bracketed()) {
+      return String.format(
+          Locale.ROOT,
+          "bracketed: %,.0f/s (%.0f %% of replay) was not sustained",
+          su.failedRate(),
+          100 * su.failedRate() / su.replayRate());
+    }
+    return "only a lower bound: every probe was sustained";
+  }
+
+  /** {@code x} without a trailing ".0". */
+  private static String plain(double x) {
+    return java.math.BigDecimal.valueOf(x).stripTrailingZeros().toPlainString();
+  }
+
   /** The result as Markdown: conditions, throughput, latency and freshness, goals. */
   public static String markdown(BenchResult r) {
     StringBuilder b = new StringBuilder();
@@ -106,11 +129,24 @@ public final class BenchReport {
               su.rate(),
               100 * su.rate() / su.replayRate(),
               su.replayRate(),
-              su.found() ? "" : "; no probe was sustained, this is the lowest probe"));
+              "; " + searchOutcome(su)));
+      RateSearch search = LatencyBench.SEARCH;
       b.append(
           "A probe is sustained if its median latency is at most 500 ms and every prediction came"
               + " back (one job, probes in the order run, each 5 s of warm-up and 15 s"
-              + " measured, after 30 s at 20 % of the replay throughput for the job's start).\n\n");
+              + " measured, after 30 s at 20 % of the replay throughput for the job's start).");
+      b.append(
+          String.format(
+              Locale.ROOT,
+              " The first probe is at %.0f %% of the replay throughput; while they are sustained,"
+                  + " each next one is × %s, up to %.0f %%; after the first that is not, they"
+                  + " bisect between the highest sustained and the lowest failed probe (from %.0f"
+                  + " %% if none was sustained); %d probes at most.%n%n",
+              100 * search.start(),
+              plain(search.growth()),
+              100 * search.cap(),
+              100 * search.low(),
+              search.budget()));
       b.append(
           "| probe rate (records/s) | of replay | p50 | p99 | producer lag p99 |"
               + " predictions missing | sustained |\n");

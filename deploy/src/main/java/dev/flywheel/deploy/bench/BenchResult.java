@@ -172,12 +172,25 @@ public record BenchResult(
   /**
    * The search for the highest sustainable open-loop rate (null when the rates had another basis).
    *
-   * @param replayRate the throughput phase's pipeline records/s (median), the search's ceiling
-   * @param rate the highest probe that was sustained (the lowest probe if none was)
+   * @param replayRate the throughput phase's pipeline records/s (median), the search's first probe
+   * @param rate the highest probe that was sustained (if none was, the bottom of the search, 20 %
+   *     of the replay rate, which was not probed)
    * @param found whether any probe was sustained
+   * @param bracketed whether a probe above {@code rate} failed ({@code failedRate}), so the highest
+   *     sustainable rate lies between the two; if false and {@code found}, every probe was
+   *     sustained and {@code rate} is only a lower bound (the search's cap or its probe budget was
+   *     reached)
+   * @param failedRate the lowest probe that was not sustained, the bracket's top; null if every
+   *     probe was sustained
    * @param probes every probe, in the order run
    */
-  public record Sustainable(double replayRate, double rate, boolean found, List<Probe> probes) {}
+  public record Sustainable(
+      double replayRate,
+      double rate,
+      boolean found,
+      boolean bracketed,
+      Double failedRate,
+      List<Probe> probes) {}
 
   /**
    * One probe of the search: an open-loop run at one rate in the search's job.

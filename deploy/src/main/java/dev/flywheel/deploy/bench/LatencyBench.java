@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -184,17 +185,23 @@ final class LatencyBench {
   /** Measured time of the search's start-up run at the lowest rate (its figures are not used). */
   private static final Duration WARM = Duration.ofSeconds(1);
 
-  /** Probes of the search: a bisection of [{@link #SEARCH_LOW}, 1] × the replay rate. */
-  static final int PROBES = 5;
-
-  /** The lowest fraction of the replay rate the search considers. */
-  static final double SEARCH_LOW = 0.2;
+  /**
+   * The search's rule ({@link RateSearch}), in fractions of the replay rate: the first probe at the
+   * replay rate; while sustained, × 1.5 up to 4 × the replay rate; then bisection between the
+   * highest sustained and the lowest failed probe (from 20 % if none was sustained); at most 6
+   * probes.
+   */
+  static final RateSearch SEARCH = new RateSearch(0.2, 1, 1.5, 4, 6);
 
   /**
    * The issue's "highest sustainable rate", measured where latency is: in one fresh job, open-loop
-   * probes bisect [{@link #SEARCH_LOW}, 1] × {@code replayRate}; a probe is sustained if {@link
-   * #sustained} says so. The replay rate (pre-produced input, no producer on the machine) is an
-   * upper bound: the open-loop producer, in this JVM, takes its share of the same cores.
+   * probes chosen by {@link #SEARCH} (from the replay rate up while they are sustained, then a
+   * bisection between the highest sustained and the lowest failed probe); a probe is sustained if
+   * {@link #sustained} says so. The replay rate (pre-produced input, no producer on the machine)
+   * was taken for an upper bound, since the open-loop producer, in this JVM, takes its share of the
+   * same cores; but a run sustained every probe of a bisection below it, up to 98 %, so the search
+   * starts there and can go above it. The result says whether its rate is bracketed by a failed
+   * probe above it or is only a lower bound.
    */
   BenchResult.Sustainable searchSustainable(double replayRate) throws Exception {
     return withJob(
@@ -202,17 +209,18 @@ final class LatencyBench {
         settings.seed() - 1,
         job -> {
           List<BenchResult.Probe> probes = new ArrayList<>();
-          double low = SEARCH_LOW;
-          double high = 1.0;
-          double best = Double.NaN;
+          List<RateSearch.Answer> answers = new ArrayList<>();
           // The fresh job's start (its first model and reset snapshot, its first checkpoints)
           // happens at the lowest rate, so that no probe is charged with it.
-          runRate(0, Math.max(1, Math.round(SEARCH_LOW * replayRate)), FIRST_WARMUP, WARM, job);
-          for (int p = 0; p < PROBES; p++) {
-            double fraction = (low + high) / 2;
-            double rate = Math.max(1, Math.round(fraction * replayRate));
+          runRate(0, rateOf(SEARCH.low(), replayRate), FIRST_WARMUP, WARM, job);
+          for (OptionalDouble next = SEARCH.next(answers);
+              next.isPresent();
+              next = SEARCH.next(answers)) {
+            double fraction = next.getAsDouble();
+            double rate = rateOf(fraction, replayRate);
             RateRun run = runRate(0, rate, settings.warmup(), PROBE_DURATION, job);
             boolean ok = sustained(run);
+            answers.add(new RateSearch.Answer(fraction, ok));
             probes.add(
                 new BenchResult.Probe(
                     rate,
@@ -224,18 +232,30 @@ final class LatencyBench {
                     ok));
             out.printf(
                 "  probe %d: %,.0f/s (%.0f %% of replay) %s%n",
-                p + 1, rate, 100 * fraction, ok ? "sustained" : "not sustained");
-            if (ok) {
-              low = fraction;
-              best = rate;
-            } else {
-              high = fraction;
-            }
+                answers.size(), rate, 100 * fraction, ok ? "sustained" : "not sustained");
           }
-          boolean found = !Double.isNaN(best);
-          return new BenchResult.Sustainable(
-              replayRate, found ? best : Math.round(SEARCH_LOW * replayRate), found, probes);
+          return sustainable(replayRate, RateSearch.outcome(answers), probes);
         });
+  }
+
+  /** The probe rate (records/s) of {@code fraction} × {@code replayRate}: whole, at least 1. */
+  static double rateOf(double fraction, double replayRate) {
+    return Math.max(1, Math.round(fraction * replayRate));
+  }
+
+  /**
+   * The search's result: the highest sustained probe's rate (the lowest fraction, {@link
+   * RateSearch#low}, if none was sustained) and the lowest failed probe's rate above it, if any.
+   */
+  static BenchResult.Sustainable sustainable(
+      double replayRate, RateSearch.Outcome outcome, List<BenchResult.Probe> probes) {
+    return new BenchResult.Sustainable(
+        replayRate,
+        rateOf(outcome.found() ? outcome.sustained() : SEARCH.low(), replayRate),
+        outcome.found(),
+        outcome.bracketed(),
+        Double.isNaN(outcome.failed()) ? null : rateOf(outcome.failed(), replayRate),
+        probes);
   }
 
   /** Whether a probe kept up: median latency within {@link #SUSTAINED_P50_MS}, nothing missing. */

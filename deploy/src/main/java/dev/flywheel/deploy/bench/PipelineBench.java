@@ -131,20 +131,27 @@ public final class PipelineBench {
           double max = replay;
           if (settings.rateBasis() == BenchSettings.RateBasis.SUSTAINABLE) {
             out.printf(
-                "Searching the highest sustainable open-loop rate (%d probes of %d s) ...%n",
-                LatencyBench.PROBES, LatencyBench.PROBE_DURATION.toSeconds());
+                "Searching the highest sustainable open-loop rate (at most %d probes of %d s,"
+                    + " from the replay rate up, then bisecting) ...%n",
+                LatencyBench.SEARCH.budget(), LatencyBench.PROBE_DURATION.toSeconds());
             try (GcPauses gc = GcPauses.start()) {
               sustainable =
                   new LatencyBench(cluster, settings, out, gc, timelines).searchSustainable(replay);
             }
             max = sustainable.rate();
             out.printf(
-                "  highest sustainable rate: %,.0f/s (%.0f %% of the replay throughput)%s%n",
-                max, 100 * max / replay, sustainable.found() ? "" : "; no probe was sustained");
+                "  highest sustainable rate: %,.0f/s (%.0f %% of the replay throughput); %s%n",
+                max, 100 * max / replay, BenchReport.searchOutcome(sustainable));
             if (!sustainable.found()) {
               notes.add(
                   "no probe of the sustainable-rate search was sustained: the rates are fractions"
-                      + " of the lowest probe");
+                      + " of its bottom (not probed), "
+                      + Math.round(100 * LatencyBench.SEARCH.low())
+                      + " % of the replay throughput");
+            } else if (!sustainable.bracketed()) {
+              notes.add(
+                  "every probe of the sustainable-rate search was sustained: its rate is only a"
+                      + " lower bound");
             }
           }
           fractions =

@@ -349,6 +349,8 @@ class BenchPiecesTest {
             300_000,
             200_000,
             true,
+            true,
+            240_000d,
             List.of(
                 new BenchResult.Probe(180_000, 0.6, 40, 300, 5, 0, true),
                 new BenchResult.Probe(240_000, 0.8, 2_600, 4_400, 1_600, 0, false),
@@ -413,7 +415,12 @@ class BenchPiecesTest {
                 + " 1,200.00 ms | **no** |")
         .contains(
             "### Highest sustainable open-loop rate: 200,000/s (67 % of the replay throughput,"
-                + " 300,000/s)")
+                + " 300,000/s); bracketed: 240,000/s (80 % of replay) was not sustained")
+        .contains(
+            "The first probe is at 100 % of the replay throughput; while they are sustained, each"
+                + " next one is × 1.5, up to 400 %; after the first that is not, they bisect between"
+                + " the highest sustained and the lowest failed probe (from 20 % if none was"
+                + " sustained); 6 probes at most.")
         .contains("| 240,000 | 80 % | 2,600 | 4,400 | 1,600 | 0 | no |")
         .contains("* a note");
   }
