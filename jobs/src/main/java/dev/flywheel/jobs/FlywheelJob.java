@@ -157,11 +157,10 @@ public final class FlywheelJob {
   /**
    * The Flink configuration the job relies on: generic types disabled (a Kryo fallback fails at
    * submission), object reuse on unless {@code pipeline.object-reuse} is given (safe for this job's
-   * functions, see docs/pipeline.md), compressed snapshots unless {@code
-   * execution.checkpointing.snapshot-compression} is given, a network buffer timeout of {@link
-   * #DEFAULT_BUFFER_TIMEOUT} unless {@code execution.buffer-timeout.interval} is given,
-   * checkpointing at the configured interval, exactly-once checkpoints, the configured parallelism,
-   * and every non-{@code flywheel.} key given on the command line.
+   * functions, see docs/pipeline.md), a network buffer timeout of {@link #DEFAULT_BUFFER_TIMEOUT}
+   * unless {@code execution.buffer-timeout.interval} is given, checkpointing at the configured
+   * interval, exactly-once checkpoints, the configured parallelism, and every non-{@code flywheel.}
+   * key given on the command line.
    *
    * @throws IllegalArgumentException if the command line enables unaligned checkpoints (the
    *     scorer's state relies on aligned ones)
@@ -176,13 +175,6 @@ public final class FlywheelJob {
       // and emits fresh instances; docs/pipeline.md has the reasoning, ObjectReuseSafetyTest the
       // checks.
       c.set(PipelineOptions.OBJECT_REUSE, true);
-    }
-    if (!c.contains(ExecutionOptions.SNAPSHOT_COMPRESSION)) {
-      // Flink 2.2.1 restores uncompressed operator state through an input stream that overrides
-      // only read(): every byte is one read system call on a local file, and the join's union
-      // state took 15 s to come back after a restart. Snappy's stream buffers: 2.4 s, and the
-      // checkpoints are half the size (docs/bench/pipeline.md, "The join's restore").
-      c.set(ExecutionOptions.SNAPSHOT_COMPRESSION, true);
     }
     if (!c.contains(ExecutionOptions.BUFFER_TIMEOUT)) {
       // A record waits in a partly filled network buffer until the buffer fills or this timeout

@@ -88,17 +88,6 @@ class FlywheelJobGraphTest {
   }
 
   @Test
-  void snapshotsAreCompressedUnlessSaidOtherwise() {
-    assertThat(
-            FlywheelJob.flinkConfiguration(JobSettings.defaults())
-                .get(ExecutionOptions.SNAPSHOT_COMPRESSION))
-        .isTrue();
-    JobSettings off = Fixtures.settings("--execution.checkpointing.snapshot-compression", "false");
-    assertThat(FlywheelJob.flinkConfiguration(off).get(ExecutionOptions.SNAPSHOT_COMPRESSION))
-        .isFalse();
-  }
-
-  @Test
   void theNetworkBufferTimeoutIsShortUnlessGiven() {
     assertThat(
             FlywheelJob.flinkConfiguration(JobSettings.defaults())
