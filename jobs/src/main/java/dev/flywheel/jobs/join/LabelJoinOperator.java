@@ -446,8 +446,8 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
       return;
     }
     if (!outcomes.remember(RememberedOutcomes.fingerprint(key), phase, forgetAt, watermark)) {
-      metrics.forgottenEarly
-          .inc(); // over the bound: a later duplicate or late click is not recognised
+      // over the bound: a later duplicate or late click is not recognised
+      metrics.forgottenEarly.inc();
     }
   }
 
