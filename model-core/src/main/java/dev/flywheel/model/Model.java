@@ -3,7 +3,6 @@ package dev.flywheel.model;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 
 /**
  * A wide-and-deep model over hashed sparse features, trained online in mini-batches.
@@ -699,7 +698,7 @@ public final class Model {
       int w = widths[l];
       act[l].reshape(n, w);
       // A_l = A_(l−1) · W_l
-      CommonOps_DDRM.mult(act[l - 1], weights[l], act[l]);
+      DenseKernels.mult(act[l - 1].data, n, widths[l - 1], weights[l].data, w, act[l].data);
       // A_l = relu(A_l + c_l)
       double[] a = act[l].data;
       double[] c = layerBias[l];
@@ -792,7 +791,8 @@ public final class Model {
       }
       for (int l = layers; l >= 1; l--) {
         // dW_l = A_(l−1)ᵀ · dZ_l
-        CommonOps_DDRM.multTransA(act[l - 1], dAct[l], gradWeights[l]);
+        DenseKernels.multTransA(
+            act[l - 1].data, n, widths[l - 1], dAct[l].data, widths[l], gradWeights[l].data);
         // dc_l = Σ_i dZ_l[i]
         double[] gc = gradLayerBias[l];
         Arrays.fill(gc, 0.0);
@@ -806,7 +806,8 @@ public final class Model {
         }
         // dA_(l−1) = dZ_l · W_lᵀ
         dAct[l - 1].reshape(n, widths[l - 1]);
-        CommonOps_DDRM.multTransB(dAct[l], weights[l], dAct[l - 1]);
+        DenseKernels.multTransB(
+            dAct[l].data, n, widths[l], weights[l].data, widths[l - 1], dAct[l - 1].data);
         if (l - 1 >= 1) {
           // dZ_(l−1) = dA_(l−1) ⊙ relu'(A_(l−1))
           double[] dp = dAct[l - 1].data;
