@@ -109,10 +109,11 @@ public final class BenchMain implements Callable<BenchSettings> {
   @Option(
       names = "--warmup-runs",
       paramLabel = "N",
-      defaultValue = "1",
+      defaultValue = "2",
       description =
           "Unmeasured runs of the identity job and of the pipeline before the throughput repeats,"
-              + " so that no repeat pays for a cold JIT (default: ${DEFAULT-VALUE}).")
+              + " so that no repeat pays for a cold JIT; one run leaves the pipeline's compiler"
+              + " busy in the first repeat (default: ${DEFAULT-VALUE}).")
   int warmupRuns;
 
   @Option(

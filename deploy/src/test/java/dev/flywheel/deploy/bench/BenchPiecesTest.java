@@ -14,6 +14,7 @@ import dev.flywheel.deploy.bench.BenchResult.Percentiles;
 import dev.flywheel.deploy.bench.BenchResult.RateResult;
 import dev.flywheel.deploy.bench.BenchResult.RateRun;
 import dev.flywheel.deploy.bench.BenchResult.Throughput;
+import dev.flywheel.jobs.FlywheelJob;
 import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventDecoder;
@@ -31,6 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.PipelineOptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -235,9 +239,9 @@ class BenchPiecesTest {
     assertThat(s.records()).isEqualTo(1000);
     assertThat(s.rateFractions()).containsExactly(0.25, 0.5, 0.75);
     assertThat(s.repeats()).isEqualTo(3);
-    assertThat(s.warmupRuns()).isEqualTo(1);
+    assertThat(s.warmupRuns()).isEqualTo(2);
     assertThat(BenchMain.parse("--warmup-runs", "0").warmupRuns()).isZero();
-    assertThat(s.describe()).containsEntry("warmupRuns", 1);
+    assertThat(s.describe()).containsEntry("warmupRuns", 2);
     assertThat(s.rateBasis()).isEqualTo(BenchSettings.RateBasis.SUSTAINABLE);
     assertThat(BenchMain.parse("--rate-basis", "Replay").rateBasis())
         .isEqualTo(BenchSettings.RateBasis.REPLAY);
@@ -264,6 +268,19 @@ class BenchPiecesTest {
         .hasMessageContaining("--absolute-rates");
     assertThatThrownBy(() -> BenchMain.parse("--", "--flywheel.trainer.batch-size", "0"))
         .hasMessageContaining("flywheel.trainer.batch-size");
+  }
+
+  @Test
+  void theIdentityJobRunsWithThePipelinesObjectReuseAndBufferTimeout() {
+    BenchSettings s = BenchMain.parse("--records", "1000");
+    Configuration pipeline =
+        FlywheelJob.flinkConfiguration(s.pipelineSettings("localhost:1234", "t"));
+    Configuration identity = ThroughputBench.identityConfiguration();
+    assertThat(pipeline.get(PipelineOptions.OBJECT_REUSE)).isTrue();
+    assertThat(identity.get(PipelineOptions.OBJECT_REUSE))
+        .isEqualTo(pipeline.get(PipelineOptions.OBJECT_REUSE));
+    assertThat(identity.get(ExecutionOptions.BUFFER_TIMEOUT))
+        .isEqualTo(pipeline.get(ExecutionOptions.BUFFER_TIMEOUT));
   }
 
   // ---------------------------------------------------------------- result file
