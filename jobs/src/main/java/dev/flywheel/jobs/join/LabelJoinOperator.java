@@ -69,11 +69,13 @@ import org.apache.flink.util.OutputTag;
  * The waiting impressions and clicks are this operator's own ({@link PendingJoins}: a hash map and
  * a deadline queue in primitive arrays), not a keyed value and an event-time timer per id: Flink's
  * timer heaps and keyed state lookups had 39 % of the join's samples and 9 % of all in a profile of
- * the end-to-end benchmark (docs/join.md). They are checkpointed as one array per subtask in union
- * operator state and every subtask keeps the entries of its key groups on restore, so a rescale
- * splits them as keyed state would be. The input is still keyed, for the partitioning. Checkpoints
- * of the earlier version (a {@link JoinState} and a timer per key) restore: their keyed entries are
- * moved into the operator's own state, and their timers fire into nothing.
+ * the end-to-end benchmark (docs/join.md). They are checkpointed as one byte array per key group in
+ * keyed state, under a key of that group ({@link KeyGroupKeys}), so a rescale moves them with their
+ * key groups and a restore reads only the subtask's own. The input is still keyed, for the
+ * partitioning. Checkpoints of the two earlier versions restore: the union operator state of the
+ * version before session 8 (every subtask keeps the entries of its key groups), and the keyed
+ * entries of the first version (a {@link JoinState} and a timer per key), which are moved into the
+ * operator's own state while their timers fire into nothing.
  *
  * <p>Metrics ({@link JoinMetrics}), group {@code flywheel.join}: counters {@code positives}, {@code
  * negatives}, {@code lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code
@@ -95,6 +97,12 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   /** The earlier version's timer service (its timers are restored and fire into nothing). */
   static final String LEGACY_TIMERS = "user-timers";
 
+  /** Keyed state: the waiting entries of one key group, under {@link KeyGroupKeys}' key. */
+  static final String WAITING_BY_KEY_GROUP = "join-waiting-by-key-group";
+
+  /** Keyed state: the remembered ids of one key group, under {@link KeyGroupKeys}' key. */
+  static final String REMEMBERED_BY_KEY_GROUP = "join-remembered-by-key-group";
+
   private final long windowMs;
   private final long clickWaitMs;
   private final long lateAllowanceMs;
@@ -103,8 +111,19 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
 
   private transient PendingJoins pending;
   private transient RememberedOutcomes outcomes;
+
+  /** Union state of the version before session 8 (read on restore, then left empty). */
   private transient ListState<byte[]> waitingState;
+
   private transient ListState<byte[]> outcomesState;
+
+  /** This subtask's waiting entries and remembered ids, one value per key group: see below. */
+  private transient ValueState<byte[]> waitingByGroup;
+
+  private transient ValueState<byte[]> rememberedByGroup;
+  private transient KeyGroupRange ownGroups;
+  private transient KeyGroupKeys groupKeys;
+  private transient int maxParallelism;
   private transient long watermark;
   private transient boolean restoredLegacyTimers;
   private transient long forgottenOnRestore;
@@ -186,21 +205,52 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     // counts of the earlier version's keyed entries: their entries are counted exactly below
     store.getListState(new ListStateDescriptor<>("join-pending", Types.LONG)).clear();
     store.getListState(new ListStateDescriptor<>("join-remembered", Types.LONG)).clear();
-    if (!context.isRestored()) {
-      return;
-    }
-    // union state: every subtask reads every subtask's entries and keeps those of its key groups
+    waitingByGroup =
+        getPartitionedState(
+            new ValueStateDescriptor<>(
+                WAITING_BY_KEY_GROUP, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    rememberedByGroup =
+        getPartitionedState(
+            new ValueStateDescriptor<>(
+                REMEMBERED_BY_KEY_GROUP, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     TaskInfo task = getRuntimeContext().getTaskInfo();
-    int maxParallelism = task.getMaxNumberOfParallelSubtasks();
+    maxParallelism = task.getMaxNumberOfParallelSubtasks();
     KeyGroupRange own =
         KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
             maxParallelism, task.getNumberOfParallelSubtasks(), task.getIndexOfThisSubtask());
+    ownGroups = own;
+    groupKeys = new KeyGroupKeys(own, maxParallelism);
+    if (!context.isRestored()) {
+      return;
+    }
+    // A checkpoint of this version: one value per key group of this subtask, restored by Flink
+    // with the keyed state (so a rescale moves it), read and cleared here. One of the version
+    // before: union state, every subtask's entries, of which each keeps those of its key groups.
+    List<byte[]> waitingParts = new ArrayList<>();
+    List<byte[]> rememberedParts = new ArrayList<>();
+    waitingState.get().forEach(waitingParts::add);
+    outcomesState.get().forEach(rememberedParts::add);
+    waitingState.clear();
+    outcomesState.clear();
+    for (int g = own.getStartKeyGroup(); g <= own.getEndKeyGroup(); g++) {
+      setCurrentKey(groupKeys.key(g));
+      byte[] waiting = waitingByGroup.value();
+      if (waiting != null) {
+        waitingParts.add(waiting);
+        waitingByGroup.clear();
+      }
+      byte[] remembered = rememberedByGroup.value();
+      if (remembered != null) {
+        rememberedParts.add(remembered);
+        rememberedByGroup.clear();
+      }
+    }
     pending.restore(
-        waitingState.get(),
+        waitingParts,
         key -> own.contains(KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism)));
     forgottenOnRestore =
         outcomes.restore(
-            outcomesState.get(),
+            rememberedParts,
             hash ->
                 own.contains(
                     KeyGroupRangeAssignment.computeKeyGroupForKeyHash(hash, maxParallelism)));
@@ -294,11 +344,44 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
             });
   }
 
+  /**
+   * Writes the waiting entries and remembered ids into keyed state, one value per key group of this
+   * subtask, under {@link KeyGroupKeys}' key for that group (a group with none is cleared). Not
+   * union operator state, as before session 8: Flink 2.2.1 reads operator state back one system
+   * call per byte ({@code CompressibleFSDataInputStream} overrides only {@code read()}), and with
+   * union state every subtask reads every subtask's arrays: the join took about 15 s to restore a
+   * minute of the simulator's traffic (docs/join.md). Keyed state is read in bulk, each subtask
+   * reads only its key groups, and a rescale moves them.
+   */
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
-    waitingState.update(List.of(pending.snapshot()));
-    outcomesState.update(List.of(outcomes.snapshot()));
+    int first = ownGroups.getStartKeyGroup();
+    int groups = ownGroups.getNumberOfKeyGroups();
+    byte[][] waiting =
+        pending.snapshotByGroup(
+            key -> KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism) - first, groups);
+    byte[][] remembered =
+        outcomes.snapshotByGroup(
+            hash -> KeyGroupRangeAssignment.computeKeyGroupForKeyHash(hash, maxParallelism) - first,
+            groups);
+    Object current = getCurrentKey();
+    for (int g = 0; g < groups; g++) {
+      setCurrentKey(groupKeys.key(first + g));
+      put(waitingByGroup, waiting[g]);
+      put(rememberedByGroup, remembered[g]);
+    }
+    if (current != null) {
+      setCurrentKey(current);
+    }
+  }
+
+  private static void put(ValueState<byte[]> state, byte[] value) throws IOException {
+    if (value == null) {
+      state.clear();
+    } else {
+      state.update(value);
+    }
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
@@ -147,16 +148,30 @@ final class PendingJoins {
    * #restore} sorts by.
    */
   byte[] snapshot() {
-    int size = 8;
-    for (Waiting w : byKey.values()) {
-      size += 40 + w.key.length() + (w.example != null ? w.example.length : 128);
-    }
-    DataOutputSerializer out = new DataOutputSerializer(size);
+    return snapshotByGroup(key -> 0, 1)[0];
+  }
+
+  /**
+   * The waiting entries split into {@code groups} arrays of {@link #snapshot}'s layout: array
+   * {@code g} holds the entries whose key {@code groupOf} maps to {@code g}. With one group the
+   * array is never null; with more, a group without entries gives null. For checkpoints by key
+   * group (see {@code LabelJoinOperator}).
+   */
+  byte[][] snapshotByGroup(ToIntFunction<String> groupOf, int groups) {
+    DataOutputSerializer[] outs = new DataOutputSerializer[groups];
+    int[] counts = new int[groups];
     DataOutputSerializer scratch = new DataOutputSerializer(256);
     try {
-      out.writeInt(FORMAT_VERSION);
-      out.writeInt(byKey.size());
       for (Waiting w : byKey.values()) {
+        int g = groupOf.applyAsInt(w.key);
+        DataOutputSerializer out = outs[g];
+        if (out == null) {
+          out = new DataOutputSerializer(groups == 1 ? 8 + 200 * byKey.size() : 4096);
+          out.writeInt(FORMAT_VERSION);
+          out.writeInt(0); // the count, written below
+          outs[g] = out;
+        }
+        counts[g]++;
         FieldIo.writeString(w.key, out);
         out.writeByte(w.phase);
         out.writeLong(w.ts);
@@ -167,10 +182,26 @@ final class PendingJoins {
         out.writeInt(payload.length);
         out.write(payload);
       }
+      byte[][] result = new byte[groups][];
+      for (int g = 0; g < groups; g++) {
+        DataOutputSerializer out = outs[g];
+        if (out == null && groups == 1) {
+          out = new DataOutputSerializer(8);
+          out.writeInt(FORMAT_VERSION);
+          out.writeInt(0);
+        }
+        if (out != null) {
+          int end = out.length();
+          out.setPosition(4);
+          out.writeInt(counts[g]);
+          out.setPositionUnsafe(end); // back to the end (setPosition only goes back)
+          result[g] = out.getCopyOfBuffer();
+        }
+      }
+      return result;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write waiting joins in memory", e); // never
     }
-    return out.getCopyOfBuffer();
   }
 
   /**

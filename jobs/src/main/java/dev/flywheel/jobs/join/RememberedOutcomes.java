@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.LongBuffer;
 import java.util.Arrays;
 import java.util.function.IntPredicate;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The outcomes the {@link LabelJoinOperator} remembers after it labelled an impression id: which
@@ -248,6 +249,72 @@ final class RememberedOutcomes {
     for (Ring ring : new Ring[] {positives, negatives}) {
       for (int i = 0; i < ring.size; i++) {
         long e = ring.expiry(i);
+        putVarLong(out, zigzag(e - previous));
+        previous = e;
+      }
+    }
+    return out.array();
+  }
+
+  /**
+   * The held ids split into {@code groups} arrays of {@link #snapshot}'s layout: array {@code g}
+   * holds the ids whose key hash {@code groupOf} maps to {@code g} (in ring order), or is null if
+   * there are none. For checkpoints by key group (see {@code LabelJoinOperator}).
+   */
+  byte[][] snapshotByGroup(IntUnaryOperator groupOf, int groups) {
+    long[][][] fps = new long[groups][2][];
+    long[][][] exps = new long[groups][2][];
+    int[][] counts = new int[groups][2];
+    Ring[] rings = {positives, negatives};
+    for (int r = 0; r < 2; r++) {
+      Ring ring = rings[r];
+      for (int i = 0; i < ring.size; i++) {
+        long fp = ring.fingerprint(i);
+        int g = groupOf.applyAsInt(keyHash(fp));
+        int c = counts[g][r];
+        if (fps[g][r] == null || c == fps[g][r].length) {
+          int length = Math.max(16, 2 * c);
+          fps[g][r] = fps[g][r] == null ? new long[length] : Arrays.copyOf(fps[g][r], length);
+          exps[g][r] = exps[g][r] == null ? new long[length] : Arrays.copyOf(exps[g][r], length);
+        }
+        fps[g][r][c] = fp;
+        exps[g][r][c] = ring.expiry(i);
+        counts[g][r] = c + 1;
+      }
+    }
+    byte[][] out = new byte[groups][];
+    for (int g = 0; g < groups; g++) {
+      if (counts[g][0] + counts[g][1] > 0) {
+        out[g] = encode(fps[g], exps[g], counts[g]);
+      }
+    }
+    return out;
+  }
+
+  /** {@link #snapshot}'s layout for {@code counts[r]} ids of each ring {@code r} (0 positives). */
+  private static byte[] encode(long[][] fps, long[][] exps, int[] counts) {
+    long varintBytes = 0;
+    long before = 0;
+    for (int r = 0; r < 2; r++) {
+      for (int i = 0; i < counts[r]; i++) {
+        long e = exps[r][i];
+        varintBytes += varLongSize(zigzag(e - before));
+        before = e;
+      }
+    }
+    int p = counts[0];
+    int n = counts[1];
+    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(12 + 8L * (p + n) + varintBytes));
+    out.putInt(FORMAT_VERSION).putInt(p).putInt(n);
+    for (int r = 0; r < 2; r++) {
+      for (int i = 0; i < counts[r]; i++) {
+        out.putLong(fps[r][i]);
+      }
+    }
+    long previous = 0;
+    for (int r = 0; r < 2; r++) {
+      for (int i = 0; i < counts[r]; i++) {
+        long e = exps[r][i];
         putVarLong(out, zigzag(e - previous));
         previous = e;
       }

@@ -543,19 +543,55 @@ class LabelJoinOperatorTest {
    */
   @Test
   void aCheckpointOfTheKeyedVersionRestoresIntoTheOperatorsOwnState() throws Exception {
-    OperatorSubtaskState legacy =
+    var h = restoreTheReadmeScenarioAndPlayItsRest("/join/label-join-keyed-v1.snapshot");
+    assertEmpty(h); // the earlier version's timers fired into nothing
+  }
+
+  /**
+   * A checkpoint of the version that kept its entries in union operator state (up to c1b8179), with
+   * the same input as the keyed version's above: every entry restores, and the union states are
+   * left empty.
+   */
+  @Test
+  void aCheckpointOfTheUnionStateVersionRestores() throws Exception {
+    var h = restoreTheReadmeScenarioAndPlayItsRest("/join/label-join-union-v2.snapshot");
+    assertEmpty(h);
+
+    // the next checkpoint holds the remembered ids by key group in keyed state, no union state
+    OperatorSubtaskState next = h.snapshot(2, 2);
+    assertThat(next.getManagedOperatorState())
+        .flatMap(s -> s.getStateNameToPartitionOffsets().values())
+        .allMatch(meta -> meta.getOffsets().length == 0);
+    assertThat(next.getManagedKeyedState()).isNotEmpty();
+    LabelJoinOperator again = readmeJoin();
+    var h2 = harness(again, next, KeyStringSerializer.TYPE_INFO, 128, 1, 0);
+    assertThat(again.remembered()).isEqualTo(4);
+    assertThat(again.pending()).isZero();
+    assertThat(h2.numKeyedStateEntries()).as("read and cleared").isZero();
+  }
+
+  /** The settings of the README's snapshots (src/test/resources/join/README.md). */
+  private static LabelJoinOperator readmeJoin() {
+    return new LabelJoinOperator(
+        Duration.ofMillis(WINDOW),
+        Duration.ofMillis(CLICK_WAIT),
+        Duration.ofMillis(ALLOWANCE),
+        Duration.ZERO,
+        1_000);
+  }
+
+  /**
+   * Restores {@code resource} (the README's scenario up to its snapshot), checks what waits, plays
+   * the rest and checks the outputs the keyed version itself gave.
+   */
+  private KeyedOneInputStreamOperatorTestHarness<String, Event, LabeledExample>
+      restoreTheReadmeScenarioAndPlayItsRest(String resource) throws Exception {
+    OperatorSubtaskState snapshot =
         OperatorSnapshotUtil.readStateHandle(
-            Path.of(getClass().getResource("/join/label-join-keyed-v1.snapshot").toURI())
-                .toString());
-    LabelJoinOperator op =
-        new LabelJoinOperator(
-            Duration.ofMillis(WINDOW),
-            Duration.ofMillis(CLICK_WAIT),
-            Duration.ofMillis(ALLOWANCE),
-            Duration.ZERO,
-            1_000);
-    var h = harness(op, legacy, KeyStringSerializer.TYPE_INFO, 128, 1, 0);
-    assertThat(op.pending()).as("a, c and d's click moved out of keyed state").isEqualTo(3);
+            Path.of(getClass().getResource(resource).toURI()).toString());
+    LabelJoinOperator op = readmeJoin();
+    var h = harness(op, snapshot, KeyStringSerializer.TYPE_INFO, 128, 1, 0);
+    assertThat(op.pending()).as("a, c and d's click").isEqualTo(3);
     assertThat(op.remembered()).as("b").isEqualTo(1);
     assertThat(h.numKeyedStateEntries()).isZero();
     send(h, click("a", 4_000));
@@ -564,14 +600,13 @@ class LabelJoinOperatorTest {
     h.processWatermark(11_600);
     Event lateClick = click("c", 12_000);
     send(h, lateClick);
-    // what the earlier version itself gave after this restore
     assertThat(h.extractOutputValues())
         .extracting(x -> x.id + ":" + x.label + "@" + x.ts)
         .containsExactly("a:1.0@4000", "d:1.0@3100", "c:0.0@11500");
     assertThat(late(h)).containsExactly(lateClick);
     assertThat(op.duplicates()).isEqualTo(1);
     assertThat(op.remembered()).isEqualTo(4);
-    assertEmpty(h); // the earlier version's timers fired into nothing
+    return h;
   }
 
   @Test

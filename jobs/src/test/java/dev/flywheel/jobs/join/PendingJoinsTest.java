@@ -52,4 +52,45 @@ class PendingJoinsTest {
     }
     assertThat(order).containsExactly("c@3500", "a@11000", "d@11000");
   }
+
+  @Test
+  void aSnapshotByGroupSplitsTheEntriesAndTogetherRestoresThemAll() throws Exception {
+    PendingJoins pending = new PendingJoins();
+    for (int i = 0; i < 1_000; i++) {
+      pending.put(
+          PendingJoins.Waiting.impression("imp-" + i, i, 10_000 + i, new byte[] {(byte) i}));
+    }
+    pending.put(PendingJoins.Waiting.click("c", LabelJoinOperatorTest.click("c", 5), 3_005));
+    int groups = 7;
+    byte[][] parts = pending.snapshotByGroup(key -> Math.floorMod(key.hashCode(), groups), groups);
+    assertThat((Object[]) parts).hasSize(groups).doesNotContainNull();
+
+    List<String> seen = new ArrayList<>();
+    for (int g = 0; g < groups; g++) {
+      PendingJoins one = new PendingJoins();
+      one.restore(List.of(parts[g]), key -> true);
+      int group = g;
+      one.forEach(
+          w -> {
+            assertThat(Math.floorMod(w.key.hashCode(), groups)).isEqualTo(group);
+            seen.add(w.key);
+          });
+    }
+    assertThat(seen).hasSize(1_001).doesNotHaveDuplicates();
+
+    PendingJoins all = new PendingJoins();
+    assertThat(all.restore(List.of(parts), key -> true)).isEqualTo(1_001);
+    assertThat(all.get("c").click.ts).isEqualTo(5);
+    List<String> order = new ArrayList<>();
+    PendingJoins.Waiting w;
+    while ((w = all.pollDue(10_001)) != null) {
+      order.add(w.key);
+    }
+    assertThat(order).containsExactly("c", "imp-0", "imp-1"); // by deadline across the groups
+
+    byte[][] none = new PendingJoins().snapshotByGroup(key -> 0, 3);
+    assertThat((Object[]) none).containsOnlyNulls();
+    assertThat(new PendingJoins().restore(List.of(new PendingJoins().snapshot()), key -> true))
+        .isZero();
+  }
 }

@@ -158,6 +158,44 @@ class RememberedOutcomesTest {
   }
 
   @Test
+  void aSnapshotByGroupSplitsByKeyHashAndTogetherRestoresEveryOutcome() throws IOException {
+    RememberedOutcomes r = new RememberedOutcomes(10_000);
+    for (int i = 0; i < 3_000; i++) {
+      String id = "imp-" + i;
+      r.remember(
+          RememberedOutcomes.fingerprint(id),
+          i % 3 == 0 ? RememberedOutcomes.POSITIVE : RememberedOutcomes.NEGATIVE,
+          10_000 + i,
+          Long.MIN_VALUE);
+    }
+    int groups = 5;
+    byte[][] parts = r.snapshotByGroup(hash -> Math.floorMod(hash, groups), groups);
+    assertThat((Object[]) parts).hasSize(groups).doesNotContainNull();
+    int total = 0;
+    for (int g = 0; g < groups; g++) {
+      int group = g;
+      // a group's array holds only ids of its key hashes
+      RememberedOutcomes others = new RememberedOutcomes(10_000);
+      others.restore(List.of(parts[g]), hash -> Math.floorMod(hash, groups) != group);
+      assertThat(others.size()).isZero();
+      RememberedOutcomes own = new RememberedOutcomes(10_000);
+      own.restore(List.of(parts[g]), hash -> true);
+      assertThat(own.size()).isPositive();
+      total += own.size();
+    }
+    assertThat(total).isEqualTo(3_000);
+    RememberedOutcomes merged = new RememberedOutcomes(10_000);
+    merged.restore(List.of(parts), h -> true);
+    assertThat(merged.size()).isEqualTo(3_000);
+    for (int i = 0; i < 3_000; i++) {
+      assertThat(merged.outcome(RememberedOutcomes.fingerprint("imp-" + i), 9_999))
+          .isEqualTo(i % 3 == 0 ? RememberedOutcomes.POSITIVE : RememberedOutcomes.NEGATIVE);
+    }
+    assertThat((Object[]) new RememberedOutcomes(10).snapshotByGroup(h -> 0, 2))
+        .containsOnlyNulls();
+  }
+
+  @Test
   void aSnapshotTakesAboutNineBytesPerIdAndAVersionOneSnapshotStillRestores() throws IOException {
     RememberedOutcomes r = new RememberedOutcomes(100_000);
     Random random = new Random(4);
