@@ -150,12 +150,39 @@ final class BenchCluster implements AutoCloseable {
 
   /** Submits the job built on {@code env}. */
   JobID submit(StreamExecutionEnvironment env, String name) throws Exception {
+    awaitFreeSlots(FLINK_TIMEOUT);
     var graph = env.getStreamGraph();
     graph.setJobName(name);
     return flink
         .submitJob(graph.getJobGraph())
         .get(FLINK_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
         .getJobID();
+  }
+
+  /**
+   * Waits until every slot of the MiniCluster is free. A job's slots go back to the pool a little
+   * after the job reaches a terminal state; a job submitted in between failed at once with "Could
+   * not acquire the minimum required resources" (session 8: the latency phase's first job,
+   * submitted 0.3 s after the rate search's job was cancelled).
+   */
+  void awaitFreeSlots(Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      var overview = flink.requestClusterOverview().get(10, TimeUnit.SECONDS);
+      if (overview.getNumSlotsAvailable() >= overview.getNumSlotsTotal()
+          && overview.getNumSlotsTotal() >= parallelism) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            overview.getNumSlotsAvailable()
+                + " of "
+                + overview.getNumSlotsTotal()
+                + " slots free after "
+                + timeout);
+      }
+      Thread.sleep(50);
+    }
   }
 
   /** Waits until {@code job} ends; throws with the cause if it did not succeed. */
