@@ -38,6 +38,12 @@ class LocalKafkaTest {
             .start()) {
       first = kafka.process();
       assertThat(kafka.formattedStorage()).isTrue();
+      if (LocalKafka.SETSID.isPresent()) {
+        // a session of its own: a terminal's Ctrl-C goes to the runner, not to the broker
+        assertThat(processGroup(first.pid()))
+            .isNotEqualTo(processGroup(ProcessHandle.current().pid()));
+        assertThat(first.info().command()).hasValueSatisfying(c -> assertThat(c).endsWith("java"));
+      }
       List<TopicSpec> topics = FlywheelTopics.standard(3);
       assertThat(kafka.createTopics(topics))
           .containsExactlyInAnyOrder("events", "predictions", "model-updates", "events-dlq");
@@ -98,5 +104,13 @@ class LocalKafkaTest {
           .hasMessageContaining("kafka port " + port)
           .hasMessageContaining("in use");
     }
+  }
+
+  /** The process group of {@code pid}, from {@code /proc} (Linux, where setsid is found). */
+  private static String processGroup(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    // after "pid (comm) state ": ppid, pgrp
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return fields[2];
   }
 }
