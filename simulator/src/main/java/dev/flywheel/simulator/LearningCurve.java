@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import javax.imageio.ImageIO;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
@@ -183,6 +184,10 @@ public final class LearningCurve {
             combined,
             true);
     chart.setBackgroundPaint(Color.WHITE);
+    // In memory, not through a temporary file: ImageIO's file cache registers a JVM shutdown hook
+    // per stream, and the curve is written when the local runner stops, often on Ctrl-C, where
+    // adding a hook fails ("Shutdown in progress") and the curve was lost.
+    ImageIO.setUseCache(false);
     ChartUtils.saveChartAsPNG(file.toFile(), chart, width, height);
   }
 
