@@ -217,43 +217,17 @@ final class RememberedOutcomes {
 
   /**
    * The held ids as one byte array: version 2, the counts of positives and negatives, each ring's
-   * fingerprints (big-endian longs, ring order, copied in bulk), then every expiry of both rings in
-   * the same order as a zigzag varint of its difference from the previous one (the first from 0). A
-   * ring is roughly in expiry order, so most differences take one or two bytes: about 9 bytes per
-   * id where version 1 wrote 16, and Flink 2.2.1 writes operator state into a checkpoint one call
-   * per byte ({@code FlinkSnapshotStreamTest}). Expired ids and ids a re-label superseded are
-   * written too: the restoring side's watermark decides, and a re-label always has the later
-   * expiry, so a restore that inserts in expiry order keeps it.
+   * fingerprints (big-endian longs, ring order), then every expiry of both rings in the same order
+   * as a zigzag varint of its difference from the previous one (the first from 0). A ring is
+   * roughly in expiry order, so most differences take one or two bytes: about 9 bytes per id where
+   * version 1 wrote 16, and Flink 2.2.1 writes operator state into a checkpoint one call per byte
+   * ({@code FlinkSnapshotStreamTest}). Expired ids and ids a re-label superseded are written too:
+   * the restoring side's watermark decides, and a re-label always has the later expiry, so a
+   * restore that inserts in expiry order keeps it.
    */
   byte[] snapshot() {
-    int p = positives.size;
-    int n = negatives.size;
-    // sized exactly (one pass over the expiries first): this runs in the synchronous part of a
-    // checkpoint, for up to a million ids
-    long varintBytes = 0;
-    long before = 0;
-    for (Ring ring : new Ring[] {positives, negatives}) {
-      for (int i = 0; i < ring.size; i++) {
-        long e = ring.expiry(i);
-        varintBytes += varLongSize(zigzag(e - before));
-        before = e;
-      }
-    }
-    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(12 + 8L * (p + n) + varintBytes));
-    out.putInt(FORMAT_VERSION).putInt(p).putInt(n);
-    LongBuffer longs = out.asLongBuffer();
-    positives.copyFingerprintsTo(longs);
-    negatives.copyFingerprintsTo(longs);
-    out.position(12 + 8 * (p + n));
-    long previous = 0;
-    for (Ring ring : new Ring[] {positives, negatives}) {
-      for (int i = 0; i < ring.size; i++) {
-        long e = ring.expiry(i);
-        putVarLong(out, zigzag(e - previous));
-        previous = e;
-      }
-    }
-    return out.array();
+    byte[] whole = snapshotByGroup(hash -> 0, 1)[0];
+    return whole != null ? whole : encode(new long[2][0], new long[2][0], new int[2]);
   }
 
   /**
@@ -487,17 +461,6 @@ final class RememberedOutcomes {
 
     long expiry(int i) {
       return expiries[(head + i) & (fingerprints.length - 1)];
-    }
-
-    /** Appends the fingerprints in ring order (at most two bulk copies). */
-    void copyFingerprintsTo(LongBuffer out) {
-      copyRange(fingerprints, out);
-    }
-
-    private void copyRange(long[] values, LongBuffer out) {
-      int first = Math.min(size, values.length - head);
-      out.put(values, head, first);
-      out.put(values, 0, size - first);
     }
 
     private void grow() {
