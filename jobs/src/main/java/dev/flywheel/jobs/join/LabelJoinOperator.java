@@ -69,13 +69,16 @@ import org.apache.flink.util.OutputTag;
  * The waiting impressions and clicks are this operator's own ({@link PendingJoins}: a hash map and
  * a deadline queue in primitive arrays), not a keyed value and an event-time timer per id: Flink's
  * timer heaps and keyed state lookups had 39 % of the join's samples and 9 % of all in a profile of
- * the end-to-end benchmark (docs/join.md). They are checkpointed as one byte array per key group in
- * keyed state, under a key of that group ({@link KeyGroupKeys}), so a rescale moves them with their
- * key groups and a restore reads only the subtask's own. The input is still keyed, for the
- * partitioning. Checkpoints of the two earlier versions restore: the union operator state of the
- * version before session 8 (every subtask keeps the entries of its key groups), and the keyed
- * entries of the first version (a {@link JoinState} and a timer per key), which are moved into the
- * operator's own state while their timers fire into nothing.
+ * the end-to-end benchmark (docs/join.md). They are checkpointed as one {@link KeyGroupPart} per
+ * key group in keyed state, under a key of that group ({@link KeyGroupKeys}), so a rescale moves
+ * them with their key groups and a restore reads only the subtask's own. The task thread only
+ * freezes the state ({@link FrozenJoin}); the parts are encoded when the backend serializes them,
+ * in the asynchronous part of a heap-state checkpoint. The input is still keyed, for the
+ * partitioning. Checkpoints of the three earlier versions restore: byte arrays by key group encoded
+ * on the task thread (session 8), the union operator state of the version before (every subtask
+ * keeps the entries of its key groups), and the keyed entries of the first version (a {@link
+ * JoinState} and a timer per key), which are moved into the operator's own state while their timers
+ * fire into nothing.
  *
  * <p>Metrics ({@link JoinMetrics}), group {@code flywheel.join}: counters {@code positives}, {@code
  * negatives}, {@code lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code
@@ -98,10 +101,15 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   static final String LEGACY_TIMERS = "user-timers";
 
   /** Keyed state: the waiting entries of one key group, under {@link KeyGroupKeys}' key. */
-  static final String WAITING_BY_KEY_GROUP = "join-waiting-by-key-group";
+  static final String WAITING_BY_KEY_GROUP = "join-waiting-parts";
 
   /** Keyed state: the remembered ids of one key group, under {@link KeyGroupKeys}' key. */
-  static final String REMEMBERED_BY_KEY_GROUP = "join-remembered-by-key-group";
+  static final String REMEMBERED_BY_KEY_GROUP = "join-remembered-parts";
+
+  /** Session 8's keyed byte arrays by key group (read on restore, then cleared). */
+  static final String BYTES_WAITING_BY_KEY_GROUP = "join-waiting-by-key-group";
+
+  static final String BYTES_REMEMBERED_BY_KEY_GROUP = "join-remembered-by-key-group";
 
   private final long windowMs;
   private final long clickWaitMs;
@@ -118,9 +126,14 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   private transient ListState<byte[]> outcomesState;
 
   /** This subtask's waiting entries and remembered ids, one value per key group: see below. */
-  private transient ValueState<byte[]> waitingByGroup;
+  private transient ValueState<KeyGroupPart> waitingByGroup;
 
-  private transient ValueState<byte[]> rememberedByGroup;
+  private transient ValueState<KeyGroupPart> rememberedByGroup;
+
+  /** Session 8's values by key group, encoded on the task thread (read on restore, cleared). */
+  private transient ValueState<byte[]> waitingBytesByGroup;
+
+  private transient ValueState<byte[]> rememberedBytesByGroup;
   private transient KeyGroupRange ownGroups;
   private transient KeyGroupKeys groupKeys;
   private transient int maxParallelism;
@@ -207,12 +220,19 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     store.getListState(new ListStateDescriptor<>("join-remembered", Types.LONG)).clear();
     waitingByGroup =
         getPartitionedState(
-            new ValueStateDescriptor<>(
-                WAITING_BY_KEY_GROUP, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+            new ValueStateDescriptor<>(WAITING_BY_KEY_GROUP, KeyGroupPartSerializer.INSTANCE));
     rememberedByGroup =
         getPartitionedState(
+            new ValueStateDescriptor<>(REMEMBERED_BY_KEY_GROUP, KeyGroupPartSerializer.INSTANCE));
+    waitingBytesByGroup =
+        getPartitionedState(
             new ValueStateDescriptor<>(
-                REMEMBERED_BY_KEY_GROUP, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+                BYTES_WAITING_BY_KEY_GROUP, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    rememberedBytesByGroup =
+        getPartitionedState(
+            new ValueStateDescriptor<>(
+                BYTES_REMEMBERED_BY_KEY_GROUP,
+                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     TaskInfo task = getRuntimeContext().getTaskInfo();
     maxParallelism = task.getMaxNumberOfParallelSubtasks();
     KeyGroupRange own =
@@ -223,9 +243,10 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     if (!context.isRestored()) {
       return;
     }
-    // A checkpoint of this version: one value per key group of this subtask, restored by Flink
-    // with the keyed state (so a rescale moves it), read and cleared here. One of the version
-    // before: union state, every subtask's entries, of which each keeps those of its key groups.
+    // A checkpoint of this version or of session 8's: one value per key group of this subtask,
+    // restored by Flink with the keyed state (so a rescale moves it), read and cleared here. One
+    // of the version before: union state, every subtask's entries, of which each keeps those of
+    // its key groups.
     List<byte[]> waitingParts = new ArrayList<>();
     List<byte[]> rememberedParts = new ArrayList<>();
     waitingState.get().forEach(waitingParts::add);
@@ -234,16 +255,10 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     outcomesState.clear();
     for (int g = own.getStartKeyGroup(); g <= own.getEndKeyGroup(); g++) {
       setCurrentKey(groupKeys.key(g));
-      byte[] waiting = waitingByGroup.value();
-      if (waiting != null) {
-        waitingParts.add(waiting);
-        waitingByGroup.clear();
-      }
-      byte[] remembered = rememberedByGroup.value();
-      if (remembered != null) {
-        rememberedParts.add(remembered);
-        rememberedByGroup.clear();
-      }
+      take(waitingByGroup, waitingParts);
+      take(rememberedByGroup, rememberedParts);
+      takeBytes(waitingBytesByGroup, waitingParts);
+      takeBytes(rememberedBytesByGroup, rememberedParts);
     }
     pending.restore(
         waitingParts,
@@ -256,6 +271,25 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
                     KeyGroupRangeAssignment.computeKeyGroupForKeyHash(hash, maxParallelism)));
     forgottenOnRestore += moveLegacyKeyedState();
     restoredLegacyTimers = true;
+  }
+
+  private static void take(ValueState<KeyGroupPart> state, List<byte[]> into) throws IOException {
+    KeyGroupPart part = state.value();
+    if (part != null) {
+      byte[] bytes = part.bytes();
+      if (bytes.length > 0) {
+        into.add(bytes);
+      }
+      state.clear();
+    }
+  }
+
+  private static void takeBytes(ValueState<byte[]> state, List<byte[]> into) throws IOException {
+    byte[] bytes = state.value();
+    if (bytes != null) {
+      into.add(bytes);
+      state.clear();
+    }
   }
 
   /**
@@ -345,42 +379,41 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   }
 
   /**
-   * Writes the waiting entries and remembered ids into keyed state, one value per key group of this
-   * subtask, under {@link KeyGroupKeys}' key for that group (a group with none is cleared). Not
-   * union operator state, as before session 8: Flink 2.2.1 reads operator state back one system
-   * call per byte ({@code CompressibleFSDataInputStream} overrides only {@code read()}), and with
-   * union state every subtask reads every subtask's arrays: the join took about 15 s to restore a
-   * minute of the simulator's traffic (docs/join.md). Keyed state is read in bulk, each subtask
-   * reads only its key groups, and a rescale moves them.
+   * Writes the waiting entries and remembered ids into keyed state, one {@link KeyGroupPart} of
+   * each per key group of this subtask, under {@link KeyGroupKeys}' key for that group. The task
+   * thread only freezes them ({@link FrozenJoin}: a copy of the entries' references and of the
+   * rings' arrays); the parts are encoded when the state backend serializes them, for heap state in
+   * the checkpoint's asynchronous part. Encoding them here, as session 8 did, held the join for
+   * 0.4–0.8 s at every checkpoint at 55,000 events/s, and backpressure stopped the scorer's input
+   * with it.
+   *
+   * <p>Keyed, not union operator state, as before session 8: Flink 2.2.1 reads operator state back
+   * one system call per byte ({@code CompressibleFSDataInputStream} overrides only {@code read()}),
+   * and with union state every subtask reads every subtask's arrays: the join took about 15 s to
+   * restore a minute of the simulator's traffic (docs/join.md). Keyed state is read in bulk, each
+   * subtask reads only its key groups, and a rescale moves them.
    */
   @Override
   public void snapshotState(StateSnapshotContext context) throws Exception {
     super.snapshotState(context);
     int first = ownGroups.getStartKeyGroup();
     int groups = ownGroups.getNumberOfKeyGroups();
-    byte[][] waiting =
-        pending.snapshotByGroup(
-            key -> KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism) - first, groups);
-    byte[][] remembered =
-        outcomes.snapshotByGroup(
-            hash -> KeyGroupRangeAssignment.computeKeyGroupForKeyHash(hash, maxParallelism) - first,
+    int maxP = maxParallelism;
+    FrozenJoin frozen =
+        new FrozenJoin(
+            pending.freeze(),
+            outcomes.freeze(),
+            key -> KeyGroupRangeAssignment.assignToKeyGroup(key, maxP) - first,
+            hash -> KeyGroupRangeAssignment.computeKeyGroupForKeyHash(hash, maxP) - first,
             groups);
     Object current = getCurrentKey();
     for (int g = 0; g < groups; g++) {
       setCurrentKey(groupKeys.key(first + g));
-      put(waitingByGroup, waiting[g]);
-      put(rememberedByGroup, remembered[g]);
+      waitingByGroup.update(KeyGroupPart.waiting(frozen, g));
+      rememberedByGroup.update(KeyGroupPart.remembered(frozen, g));
     }
     if (current != null) {
       setCurrentKey(current);
-    }
-  }
-
-  private static void put(ValueState<byte[]> state, byte[] value) throws IOException {
-    if (value == null) {
-      state.clear();
-    } else {
-      state.update(value);
     }
   }
 

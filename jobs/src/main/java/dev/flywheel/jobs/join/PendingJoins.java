@@ -148,59 +148,91 @@ final class PendingJoins {
    * #restore} sorts by.
    */
   byte[] snapshot() {
-    return snapshotByGroup(key -> 0, 1)[0];
+    return freeze().encodeByGroup(key -> 0, 1)[0];
   }
 
   /**
-   * The waiting entries split into {@code groups} arrays of {@link #snapshot}'s layout: array
-   * {@code g} holds the entries whose key {@code groupOf} maps to {@code g}. With one group the
-   * array is never null; with more, a group without entries gives null. For checkpoints by key
-   * group (see {@code LabelJoinOperator}).
+   * The waiting entries split into {@code groups} arrays of {@link #snapshot}'s layout (see {@link
+   * Frozen#encodeByGroup}).
    */
   byte[][] snapshotByGroup(ToIntFunction<String> groupOf, int groups) {
-    DataOutputSerializer[] outs = new DataOutputSerializer[groups];
-    int[] counts = new int[groups];
-    DataOutputSerializer scratch = new DataOutputSerializer(256);
-    try {
-      for (Waiting w : byKey.values()) {
-        int g = groupOf.applyAsInt(w.key);
-        DataOutputSerializer out = outs[g];
-        if (out == null) {
-          out = new DataOutputSerializer(groups == 1 ? 8 + 200 * byKey.size() : 4096);
-          out.writeInt(FORMAT_VERSION);
-          out.writeInt(0); // the count, written below
-          outs[g] = out;
+    return freeze().encodeByGroup(groupOf, groups);
+  }
+
+  /**
+   * The waiting entries as they are now, to be encoded later, on another thread if need be: one
+   * copy of the references. An entry's encoded fields never change once it is held (its key, phase,
+   * times, order and payload; a held click is never modified), and entries put or removed later do
+   * not touch the copy.
+   */
+  Frozen freeze() {
+    return new Frozen(byKey.values().toArray(new Waiting[0]));
+  }
+
+  /** The waiting entries of one moment ({@link #freeze}). */
+  static final class Frozen {
+    private final Waiting[] entries;
+
+    private Frozen(Waiting[] entries) {
+      this.entries = entries;
+    }
+
+    /** How many entries. */
+    int size() {
+      return entries.length;
+    }
+
+    /**
+     * The entries split into {@code groups} arrays of {@link #snapshot}'s layout: array {@code g}
+     * holds the entries whose key {@code groupOf} maps to {@code g}. With one group the array is
+     * never null; with more, a group without entries gives null. For checkpoints by key group (see
+     * {@code LabelJoinOperator}).
+     */
+    byte[][] encodeByGroup(ToIntFunction<String> groupOf, int groups) {
+      DataOutputSerializer[] outs = new DataOutputSerializer[groups];
+      int[] counts = new int[groups];
+      DataOutputSerializer scratch = new DataOutputSerializer(256);
+      try {
+        for (Waiting w : entries) {
+          int g = groupOf.applyAsInt(w.key);
+          DataOutputSerializer out = outs[g];
+          if (out == null) {
+            out = new DataOutputSerializer(groups == 1 ? 8 + 200 * entries.length : 4096);
+            out.writeInt(FORMAT_VERSION);
+            out.writeInt(0); // the count, written below
+            outs[g] = out;
+          }
+          counts[g]++;
+          FieldIo.writeString(w.key, out);
+          out.writeByte(w.phase);
+          out.writeLong(w.ts);
+          out.writeLong(w.deadline);
+          out.writeLong(w.order);
+          byte[] payload =
+              w.example != null ? w.example : JoinStateSerializer.encode(w.click, scratch);
+          out.writeInt(payload.length);
+          out.write(payload);
         }
-        counts[g]++;
-        FieldIo.writeString(w.key, out);
-        out.writeByte(w.phase);
-        out.writeLong(w.ts);
-        out.writeLong(w.deadline);
-        out.writeLong(w.order);
-        byte[] payload =
-            w.example != null ? w.example : JoinStateSerializer.encode(w.click, scratch);
-        out.writeInt(payload.length);
-        out.write(payload);
+        byte[][] result = new byte[groups][];
+        for (int g = 0; g < groups; g++) {
+          DataOutputSerializer out = outs[g];
+          if (out == null && groups == 1) {
+            out = new DataOutputSerializer(8);
+            out.writeInt(FORMAT_VERSION);
+            out.writeInt(0);
+          }
+          if (out != null) {
+            int end = out.length();
+            out.setPosition(4);
+            out.writeInt(counts[g]);
+            out.setPositionUnsafe(end); // back to the end (setPosition only goes back)
+            result[g] = out.getCopyOfBuffer();
+          }
+        }
+        return result;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write waiting joins in memory", e); // never
       }
-      byte[][] result = new byte[groups][];
-      for (int g = 0; g < groups; g++) {
-        DataOutputSerializer out = outs[g];
-        if (out == null && groups == 1) {
-          out = new DataOutputSerializer(8);
-          out.writeInt(FORMAT_VERSION);
-          out.writeInt(0);
-        }
-        if (out != null) {
-          int end = out.length();
-          out.setPosition(4);
-          out.writeInt(counts[g]);
-          out.setPositionUnsafe(end); // back to the end (setPosition only goes back)
-          result[g] = out.getCopyOfBuffer();
-        }
-      }
-      return result;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write waiting joins in memory", e); // never
     }
   }
 

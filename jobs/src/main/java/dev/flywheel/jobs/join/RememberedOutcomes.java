@@ -231,38 +231,68 @@ final class RememberedOutcomes {
   }
 
   /**
-   * The held ids split into {@code groups} arrays of {@link #snapshot}'s layout: array {@code g}
-   * holds the ids whose key hash {@code groupOf} maps to {@code g} (in ring order), or is null if
-   * there are none. For checkpoints by key group (see {@code LabelJoinOperator}).
+   * The held ids split into {@code groups} arrays of {@link #snapshot}'s layout (see {@link
+   * Frozen#encodeByGroup}).
    */
   byte[][] snapshotByGroup(IntUnaryOperator groupOf, int groups) {
-    long[][][] fps = new long[groups][2][];
-    long[][][] exps = new long[groups][2][];
-    int[][] counts = new int[groups][2];
-    Ring[] rings = {positives, negatives};
-    for (int r = 0; r < 2; r++) {
-      Ring ring = rings[r];
-      for (int i = 0; i < ring.size; i++) {
-        long fp = ring.fingerprint(i);
-        int g = groupOf.applyAsInt(keyHash(fp));
-        int c = counts[g][r];
-        if (fps[g][r] == null || c == fps[g][r].length) {
-          int length = Math.max(16, 2 * c);
-          fps[g][r] = fps[g][r] == null ? new long[length] : Arrays.copyOf(fps[g][r], length);
-          exps[g][r] = exps[g][r] == null ? new long[length] : Arrays.copyOf(exps[g][r], length);
+    return freeze().encodeByGroup(groupOf, groups);
+  }
+
+  /**
+   * The held ids as they are now, to be encoded later, on another thread if need be: a copy of both
+   * rings' fingerprints and expiries in ring order (two array copies per ring, 16 bytes per id).
+   */
+  Frozen freeze() {
+    return new Frozen(positives.copy(), negatives.copy());
+  }
+
+  /** The held ids of one moment ({@link #freeze}): per ring, fingerprints then expiries. */
+  static final class Frozen {
+    private final long[][] rings; // {positive fps, positive expiries, negative fps, negative exps}
+
+    private Frozen(long[][] positives, long[][] negatives) {
+      this.rings = new long[][] {positives[0], positives[1], negatives[0], negatives[1]};
+    }
+
+    /** How many ids. */
+    int size() {
+      return rings[0].length + rings[2].length;
+    }
+
+    /**
+     * The ids split into {@code groups} arrays of {@link #snapshot}'s layout: array {@code g} holds
+     * the ids whose key hash {@code groupOf} maps to {@code g} (in ring order), or is null if there
+     * are none. For checkpoints by key group (see {@code LabelJoinOperator}).
+     */
+    byte[][] encodeByGroup(IntUnaryOperator groupOf, int groups) {
+      long[][][] fps = new long[groups][2][];
+      long[][][] exps = new long[groups][2][];
+      int[][] counts = new int[groups][2];
+      for (int r = 0; r < 2; r++) {
+        long[] ringFps = rings[2 * r];
+        long[] ringExps = rings[2 * r + 1];
+        for (int i = 0; i < ringFps.length; i++) {
+          long fp = ringFps[i];
+          int g = groupOf.applyAsInt(keyHash(fp));
+          int c = counts[g][r];
+          if (fps[g][r] == null || c == fps[g][r].length) {
+            int length = Math.max(16, 2 * c);
+            fps[g][r] = fps[g][r] == null ? new long[length] : Arrays.copyOf(fps[g][r], length);
+            exps[g][r] = exps[g][r] == null ? new long[length] : Arrays.copyOf(exps[g][r], length);
+          }
+          fps[g][r][c] = fp;
+          exps[g][r][c] = ringExps[i];
+          counts[g][r] = c + 1;
         }
-        fps[g][r][c] = fp;
-        exps[g][r][c] = ring.expiry(i);
-        counts[g][r] = c + 1;
       }
-    }
-    byte[][] out = new byte[groups][];
-    for (int g = 0; g < groups; g++) {
-      if (counts[g][0] + counts[g][1] > 0) {
-        out[g] = encode(fps[g], exps[g], counts[g]);
+      byte[][] out = new byte[groups][];
+      for (int g = 0; g < groups; g++) {
+        if (counts[g][0] + counts[g][1] > 0) {
+          out[g] = encode(fps[g], exps[g], counts[g]);
+        }
       }
+      return out;
     }
-    return out;
   }
 
   /** {@link #snapshot}'s layout for {@code counts[r]} ids of each ring {@code r} (0 positives). */
@@ -461,6 +491,19 @@ final class RememberedOutcomes {
 
     long expiry(int i) {
       return expiries[(head + i) & (fingerprints.length - 1)];
+    }
+
+    /** {fingerprints, expiries} in ring order, fresh arrays of exactly {@code size}. */
+    long[][] copy() {
+      return new long[][] {inOrder(fingerprints), inOrder(expiries)};
+    }
+
+    private long[] inOrder(long[] ring) {
+      long[] out = new long[size];
+      int first = Math.min(size, ring.length - head);
+      System.arraycopy(ring, head, out, 0, first);
+      System.arraycopy(ring, 0, out, first, size - first);
+      return out;
     }
 
     private void grow() {

@@ -570,6 +570,24 @@ class LabelJoinOperatorTest {
     assertThat(h2.numKeyedStateEntries()).as("read and cleared").isZero();
   }
 
+  /**
+   * A checkpoint of session 8's version (byte arrays by key group in keyed state, encoded on the
+   * task thread), with the same input: every entry restores, those states are left empty, and the
+   * next checkpoint holds the parts of this version.
+   */
+  @Test
+  void aCheckpointOfTheKeyedBytesVersionRestores() throws Exception {
+    var h = restoreTheReadmeScenarioAndPlayItsRest("/join/label-join-keyed-v3.snapshot");
+    assertEmpty(h);
+
+    OperatorSubtaskState next = h.snapshot(2, 2);
+    LabelJoinOperator again = readmeJoin();
+    var h2 = harness(again, next, KeyStringSerializer.TYPE_INFO, 128, 1, 0);
+    assertThat(again.remembered()).isEqualTo(4);
+    assertThat(again.pending()).isZero();
+    assertThat(h2.numKeyedStateEntries()).as("read and cleared").isZero();
+  }
+
   /** The settings of the README's snapshots (src/test/resources/join/README.md). */
   private static LabelJoinOperator readmeJoin() {
     return new LabelJoinOperator(

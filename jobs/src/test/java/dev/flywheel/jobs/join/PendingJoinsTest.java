@@ -93,4 +93,46 @@ class PendingJoinsTest {
     assertThat(new PendingJoins().restore(List.of(new PendingJoins().snapshot()), key -> true))
         .isZero();
   }
+
+  @Test
+  void aFrozenStateEncodesWhatWaitedWhenItWasFrozenWhateverHappensAfter() throws Exception {
+    PendingJoins pending = new PendingJoins();
+    List<PendingJoins.Waiting> held = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      PendingJoins.Waiting w =
+          PendingJoins.Waiting.impression("imp-" + i, i, i + 1_000, new byte[] {(byte) i});
+      pending.put(w);
+      held.add(w);
+    }
+    pending.put(PendingJoins.Waiting.click("c", LabelJoinOperatorTest.click("c", 7), 3_000));
+    byte[] atFreeze = pending.snapshot();
+    PendingJoins.Frozen frozen = pending.freeze();
+
+    // what the task thread does after the checkpoint's synchronous part
+    for (int i = 0; i < 100; i++) {
+      pending.remove(held.get(i));
+    }
+    assertThat(pending.pollDue(1_200)).isNotNull();
+    for (int i = 500; i < 700; i++) {
+      pending.put(PendingJoins.Waiting.impression("imp-" + i, i, i + 1_000, new byte[2]));
+    }
+    pending.put(PendingJoins.Waiting.impression("c", 9, 5_000, new byte[0])); // replaces the click
+
+    assertThat(frozen.size()).isEqualTo(501);
+    byte[] encoded = frozen.encodeByGroup(key -> 0, 1)[0];
+    PendingJoins fromFrozen = new PendingJoins();
+    PendingJoins fromSnapshot = new PendingJoins();
+    assertThat(fromFrozen.restore(List.of(encoded), key -> true)).isEqualTo(501);
+    assertThat(fromSnapshot.restore(List.of(atFreeze), key -> true)).isEqualTo(501);
+    assertThat(drain(fromFrozen)).isEqualTo(drain(fromSnapshot)).contains("c@3000", "imp-0@1000");
+  }
+
+  private static List<String> drain(PendingJoins pending) {
+    List<String> out = new ArrayList<>();
+    PendingJoins.Waiting w;
+    while ((w = pending.pollDue(Long.MAX_VALUE)) != null) {
+      out.add(w.key + "@" + w.deadline);
+    }
+    return out;
+  }
 }

@@ -269,4 +269,31 @@ class RememberedOutcomesTest {
         .isNotEqualTo(RememberedOutcomes.fingerprint("BB"));
     assertThat(RememberedOutcomes.fingerprint("")).isNotZero();
   }
+
+  @Test
+  void aFrozenStateEncodesTheIdsHeldWhenItWasFrozenWhateverHappensAfter() throws IOException {
+    RememberedOutcomes r = new RememberedOutcomes(100_000);
+    // the rings wrap around before the freeze: ids expire from the head, more come at the tail
+    for (int i = 1; i <= 3_000; i++) {
+      r.remember(i, i % 3 == 0 ? POSITIVE : NEGATIVE, 10L * i, 5L * i);
+    }
+    byte[] atFreeze = r.snapshot();
+    RememberedOutcomes.Frozen frozen = r.freeze();
+    int held = r.size();
+
+    // what the task thread does after the checkpoint's synchronous part: the heads expire, the
+    // tails overwrite the slots they freed, and the rings grow
+    for (int i = 3_001; i <= 40_000; i++) {
+      r.remember(i, i % 3 == 0 ? POSITIVE : NEGATIVE, 10L * i, 5L * i);
+    }
+
+    assertThat(frozen.size()).isEqualTo(held);
+    byte[] encoded = frozen.encodeByGroup(hash -> 0, 1)[0];
+    assertThat(encoded).isEqualTo(atFreeze);
+    RememberedOutcomes restored = new RememberedOutcomes(100_000);
+    restored.restore(List.of(encoded), hash -> true);
+    assertThat(restored.size()).isEqualTo(held);
+    assertThat(restored.outcome(3_000, 0)).isEqualTo(POSITIVE);
+    assertThat(restored.outcome(3_001, 0)).isEqualTo(RememberedOutcomes.NONE);
+  }
 }

@@ -1,0 +1,85 @@
+package dev.flywheel.jobs.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+class KeyGroupPartSerializerTest {
+  private static final KeyGroupPartSerializer SERIALIZER = KeyGroupPartSerializer.INSTANCE;
+
+  @Test
+  void aFrozenPartIsEncodedWhenSerializedAndReadBackAsItsBytes() throws Exception {
+    PendingJoins pending = new PendingJoins();
+    RememberedOutcomes outcomes = new RememberedOutcomes(100);
+    for (int i = 0; i < 50; i++) {
+      pending.put(PendingJoins.Waiting.impression("imp-" + i, i, i + 100, new byte[] {(byte) i}));
+      outcomes.remember(
+          RememberedOutcomes.fingerprint("id-" + i), RememberedOutcomes.POSITIVE, 50, 0);
+    }
+    FrozenJoin frozen =
+        new FrozenJoin(
+            pending.freeze(),
+            outcomes.freeze(),
+            key -> Math.floorMod(key.hashCode(), 4),
+            hash -> Math.floorMod(hash, 4),
+            4);
+    byte[][] waiting = pending.snapshotByGroup(key -> Math.floorMod(key.hashCode(), 4), 4);
+    // changes after the freeze are not in the parts
+    pending.put(PendingJoins.Waiting.impression("late", 1, 2, new byte[0]));
+
+    int restoredWaiting = 0;
+    for (int g = 0; g < 4; g++) {
+      KeyGroupPart part = roundTrip(KeyGroupPart.waiting(frozen, g));
+      assertThat(part.bytes()).isEqualTo(waiting[g] == null ? KeyGroupPart.EMPTY : waiting[g]);
+      if (part.bytes().length > 0) {
+        restoredWaiting += new PendingJoins().restore(List.of(part.bytes()), key -> true);
+      }
+    }
+    assertThat(restoredWaiting).isEqualTo(50);
+
+    RememberedOutcomes restored = new RememberedOutcomes(100);
+    for (int g = 0; g < 4; g++) {
+      byte[] bytes = roundTrip(KeyGroupPart.remembered(frozen, g)).bytes();
+      if (bytes.length > 0) {
+        restored.restore(List.of(bytes), hash -> true);
+      }
+    }
+    assertThat(restored.size()).isEqualTo(50);
+  }
+
+  @Test
+  void anEmptyPartIsALengthOfZeroAndTheLayoutIsAByteArraysOne() throws Exception {
+    DataOutputSerializer out = new DataOutputSerializer(16);
+    SERIALIZER.serialize(KeyGroupPart.of(new byte[] {7, 8}), out);
+    SERIALIZER.serialize(KeyGroupPart.of(KeyGroupPart.EMPTY), out);
+    assertThat(out.getCopyOfBuffer()).containsExactly(0, 0, 0, 2, 7, 8, 0, 0, 0, 0);
+  }
+
+  @Test
+  void theSerializerIsImmutableAndRestoresFromItsSnapshot() throws Exception {
+    assertThat(SERIALIZER.isImmutableType()).isTrue();
+    KeyGroupPart part = KeyGroupPart.of(new byte[] {1});
+    assertThat(SERIALIZER.copy(part)).isSameAs(part);
+    TypeSerializerSnapshot<KeyGroupPart> snapshot = SERIALIZER.snapshotConfiguration();
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    TypeSerializerSnapshot.writeVersionedSnapshot(out, snapshot);
+    TypeSerializerSnapshot<KeyGroupPart> read =
+        TypeSerializerSnapshot.readVersionedSnapshot(
+            new DataInputDeserializer(out.getCopyOfBuffer()), getClass().getClassLoader());
+    assertThat(read.restoreSerializer()).isSameAs(SERIALIZER);
+    TypeSerializerSchemaCompatibility<KeyGroupPart> compatibility =
+        SERIALIZER.snapshotConfiguration().resolveSchemaCompatibility(read);
+    assertThat(compatibility.isCompatibleAsIs()).isTrue();
+  }
+
+  private static KeyGroupPart roundTrip(KeyGroupPart part) throws Exception {
+    DataOutputSerializer out = new DataOutputSerializer(64);
+    SERIALIZER.serialize(part, out);
+    return SERIALIZER.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+  }
+}
