@@ -18,8 +18,9 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * What the label join holds for one subtask: the impressions waiting for a click and the clicks
  * waiting for their impression, by impression id, in a hash map and a {@link DeadlineQueue}
  * (docs/join.md, "State"). It replaces a keyed value and an event-time timer per id: the waiting
- * entries are the subtask's own, checkpointed in one array ({@link #snapshot}) as union operator
- * state and split by key group on restore ({@link #restore}), like {@link RememberedOutcomes}.
+ * entries are the subtask's own, frozen at a checkpoint ({@link #freeze}) and encoded by key group
+ * afterwards ({@link Frozen#encodeByGroup}), read back by {@link #restore}, like {@link
+ * RememberedOutcomes}.
  *
  * <p>An entry resolved before its deadline leaves the map at once and the queue when its deadline
  * comes ({@link #pollDue} skips it); the queue is rebuilt from the map when such dead entries are

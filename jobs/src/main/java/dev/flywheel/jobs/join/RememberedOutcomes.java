@@ -21,8 +21,8 @@ import java.util.function.IntUnaryOperator;
  * expiry as a varint delta from the previous one).
  *
  * <p>The fingerprint's upper 32 bits are the id's {@link String#hashCode()}, the key Flink assigns
- * key groups from, so a restore can keep only the ids of its own key groups (union list state, see
- * {@link #restore}); the lower 32 bits are an independent hash of the characters. Two ids are
+ * key groups from, so a checkpoint can split the ids by key group and a restore keep only its own
+ * ({@link #restore}); the lower 32 bits are an independent hash of the characters. Two ids are
  * mistaken for each other only if both halves collide: with {@code n} ids remembered, a new id
  * collides with probability about {@code n / 2^64} (5e-14 at a million).
  *
@@ -30,7 +30,7 @@ import java.util.function.IntUnaryOperator;
  * id leaves the arrays when it reaches the head of its ring and its time is up, so an id can stay
  * behind a later one by the spread of the expiry times in its ring (for positives, the spread of
  * click delays). At most {@code capacity} ids are held; {@link #remember} refuses more. Not thread
- * safe; {@link #snapshot} returns a copy.
+ * safe; {@link #freeze} returns a copy that another thread may encode.
  */
 final class RememberedOutcomes {
   /** No outcome remembered for the id. */
@@ -42,16 +42,16 @@ final class RememberedOutcomes {
   /** The snapshot layout written: 2, delta-coded expiries (1, 16 bytes per id, is still read). */
   private static final int FORMAT_VERSION = 2;
 
-  private static final int INITIAL_RING = 1024;
+  private static final int INITIAL_INDEX = 2048;
 
   private final int capacity;
   private final Ring positives = new Ring();
   private final Ring negatives = new Ring();
 
   // the index: fingerprint -> (expiry, outcome), linear probing, 0 marks a free slot
-  private long[] keys = new long[2 * INITIAL_RING];
-  private long[] expiries = new long[2 * INITIAL_RING];
-  private byte[] outcomes = new byte[2 * INITIAL_RING];
+  private long[] keys = new long[INITIAL_INDEX];
+  private long[] expiries = new long[INITIAL_INDEX];
+  private byte[] outcomes = new byte[INITIAL_INDEX];
   private int indexed;
 
   /**
@@ -239,24 +239,24 @@ final class RememberedOutcomes {
   }
 
   /**
-   * The held ids as they are now, to be encoded later, on another thread if need be: a copy of both
-   * rings' fingerprints and expiries in ring order (two array copies per ring, 16 bytes per id).
+   * The held ids as they are now, to be encoded later, on another thread if need be: the rings'
+   * chunk tables (a few references per 4,096 ids), no ids copied.
    */
   Frozen freeze() {
-    return new Frozen(positives.copy(), negatives.copy());
+    return new Frozen(new View[] {positives.view(), negatives.view()});
   }
 
-  /** The held ids of one moment ({@link #freeze}): per ring, fingerprints then expiries. */
+  /** The held ids of one moment ({@link #freeze}). */
   static final class Frozen {
-    private final long[][] rings; // {positive fps, positive expiries, negative fps, negative exps}
+    private final View[] rings; // positives, negatives
 
-    private Frozen(long[][] positives, long[][] negatives) {
-      this.rings = new long[][] {positives[0], positives[1], negatives[0], negatives[1]};
+    private Frozen(View[] rings) {
+      this.rings = rings;
     }
 
     /** How many ids. */
     int size() {
-      return rings[0].length + rings[2].length;
+      return rings[0].size() + rings[1].size();
     }
 
     /**
@@ -269,10 +269,9 @@ final class RememberedOutcomes {
       long[][][] exps = new long[groups][2][];
       int[][] counts = new int[groups][2];
       for (int r = 0; r < 2; r++) {
-        long[] ringFps = rings[2 * r];
-        long[] ringExps = rings[2 * r + 1];
-        for (int i = 0; i < ringFps.length; i++) {
-          long fp = ringFps[i];
+        View ring = rings[r];
+        for (int i = 0; i < ring.size(); i++) {
+          long fp = ring.fingerprint(i);
           int g = groupOf.applyAsInt(keyHash(fp));
           int c = counts[g][r];
           if (fps[g][r] == null || c == fps[g][r].length) {
@@ -281,7 +280,7 @@ final class RememberedOutcomes {
             exps[g][r] = exps[g][r] == null ? new long[length] : Arrays.copyOf(exps[g][r], length);
           }
           fps[g][r][c] = fp;
-          exps[g][r][c] = ringExps[i];
+          exps[g][r][c] = ring.expiry(i);
           counts[g][r] = c + 1;
         }
       }
@@ -455,67 +454,79 @@ final class RememberedOutcomes {
     }
   }
 
-  /** A growable FIFO of (fingerprint, expiry) pairs. */
+  /**
+   * A FIFO of (fingerprint, expiry) pairs in chunks of {@link #CHUNK}: added at the tail, taken
+   * from the head. A slot is written once: the tail only moves forward, a chunk the head has left
+   * is dropped and a new one allocated, so a {@link #view} of the chunks stays valid while the ring
+   * goes on, and a freeze copies no ids.
+   */
   private static final class Ring {
-    private long[] fingerprints = new long[INITIAL_RING];
-    private long[] expiries = new long[INITIAL_RING];
-    private int head;
+    private static final int SHIFT = 12;
+    private static final int CHUNK = 1 << SHIFT;
+    private static final int MASK = CHUNK - 1;
+
+    private long[][] fingerprints = new long[4][];
+    private long[][] expiries = new long[4][];
+    private int chunks;
+    private int head; // in chunk 0
     private int size;
 
     void add(long fp, long expiry) {
-      if (size == fingerprints.length) {
-        grow();
+      int at = head + size;
+      int c = at >>> SHIFT;
+      if (c == chunks) {
+        if (chunks == fingerprints.length) {
+          fingerprints = Arrays.copyOf(fingerprints, 2 * chunks);
+          expiries = Arrays.copyOf(expiries, 2 * chunks);
+        }
+        fingerprints[chunks] = new long[CHUNK];
+        expiries[chunks] = new long[CHUNK];
+        chunks++;
       }
-      int at = (head + size) & (fingerprints.length - 1);
-      fingerprints[at] = fp;
-      expiries[at] = expiry;
+      fingerprints[c][at & MASK] = fp;
+      expiries[c][at & MASK] = expiry;
       size++;
     }
 
     long headFingerprint() {
-      return fingerprints[head];
+      return fingerprints[0][head];
     }
 
     long headExpiry() {
-      return expiries[head];
+      return expiries[0][head];
     }
 
     void pop() {
-      head = (head + 1) & (fingerprints.length - 1);
+      head++;
       size--;
+      if (head == CHUNK) {
+        // the head left chunk 0: drop it (never reused, so a view may still read it)
+        System.arraycopy(fingerprints, 1, fingerprints, 0, chunks - 1);
+        System.arraycopy(expiries, 1, expiries, 0, chunks - 1);
+        chunks--;
+        fingerprints[chunks] = null;
+        expiries[chunks] = null;
+        head = 0;
+      }
     }
 
+    /** The pairs held now, readable from another thread while this ring goes on. */
+    View view() {
+      return new View(
+          Arrays.copyOf(fingerprints, chunks), Arrays.copyOf(expiries, chunks), head, size);
+    }
+  }
+
+  /** The pairs of a {@link Ring} at one moment: slots its ring never writes again. */
+  private record View(long[][] fingerprints, long[][] expiries, int head, int size) {
     long fingerprint(int i) {
-      return fingerprints[(head + i) & (fingerprints.length - 1)];
+      int at = head + i;
+      return fingerprints[at >>> Ring.SHIFT][at & Ring.MASK];
     }
 
     long expiry(int i) {
-      return expiries[(head + i) & (fingerprints.length - 1)];
-    }
-
-    /** {fingerprints, expiries} in ring order, fresh arrays of exactly {@code size}. */
-    long[][] copy() {
-      return new long[][] {inOrder(fingerprints), inOrder(expiries)};
-    }
-
-    private long[] inOrder(long[] ring) {
-      long[] out = new long[size];
-      int first = Math.min(size, ring.length - head);
-      System.arraycopy(ring, head, out, 0, first);
-      System.arraycopy(ring, 0, out, first, size - first);
-      return out;
-    }
-
-    private void grow() {
-      long[] fps = new long[2 * fingerprints.length];
-      long[] exp = new long[2 * fingerprints.length];
-      for (int i = 0; i < size; i++) {
-        fps[i] = fingerprint(i);
-        exp[i] = expiry(i);
-      }
-      fingerprints = fps;
-      expiries = exp;
-      head = 0;
+      int at = head + i;
+      return expiries[at >>> Ring.SHIFT][at & Ring.MASK];
     }
   }
 }

@@ -273,17 +273,18 @@ class RememberedOutcomesTest {
   @Test
   void aFrozenStateEncodesTheIdsHeldWhenItWasFrozenWhateverHappensAfter() throws IOException {
     RememberedOutcomes r = new RememberedOutcomes(100_000);
-    // the rings wrap around before the freeze: ids expire from the head, more come at the tail
-    for (int i = 1; i <= 3_000; i++) {
+    // before the freeze, ids expire from the heads (the negatives' ring drops its first chunk of
+    // 4,096) and more come at the tails
+    for (int i = 1; i <= 20_000; i++) {
       r.remember(i, i % 3 == 0 ? POSITIVE : NEGATIVE, 10L * i, 5L * i);
     }
     byte[] atFreeze = r.snapshot();
     RememberedOutcomes.Frozen frozen = r.freeze();
     int held = r.size();
 
-    // what the task thread does after the checkpoint's synchronous part: the heads expire, the
-    // tails overwrite the slots they freed, and the rings grow
-    for (int i = 3_001; i <= 40_000; i++) {
+    // what the task thread does after the checkpoint's synchronous part: the tails fill the
+    // chunks the freeze saw, every frozen id expires, and the heads drop the frozen chunks
+    for (int i = 20_001; i <= 80_000; i++) {
       r.remember(i, i % 3 == 0 ? POSITIVE : NEGATIVE, 10L * i, 5L * i);
     }
 
@@ -293,7 +294,9 @@ class RememberedOutcomesTest {
     RememberedOutcomes restored = new RememberedOutcomes(100_000);
     restored.restore(List.of(encoded), hash -> true);
     assertThat(restored.size()).isEqualTo(held);
-    assertThat(restored.outcome(3_000, 0)).isEqualTo(POSITIVE);
-    assertThat(restored.outcome(3_001, 0)).isEqualTo(RememberedOutcomes.NONE);
+    assertThat(restored.outcome(19_998, 0)).isEqualTo(POSITIVE);
+    assertThat(restored.outcome(20_000, 0)).isEqualTo(NEGATIVE);
+    assertThat(restored.outcome(20_001, 0)).isEqualTo(NONE);
+    assertThat(restored.outcome(9_000, 0)).as("expired before the freeze").isEqualTo(NONE);
   }
 }
