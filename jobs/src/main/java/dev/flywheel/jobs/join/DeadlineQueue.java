@@ -57,6 +57,11 @@ final class DeadlineQueue<T> {
     return head;
   }
 
+  /** A copy of the queued items, in no particular order. */
+  Object[] items() {
+    return Arrays.copyOf(items, size);
+  }
+
   int size() {
     return size;
   }

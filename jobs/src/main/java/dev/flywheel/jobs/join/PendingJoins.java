@@ -63,6 +63,14 @@ final class PendingJoins {
     /** Order of insertion, for a stable order among equal deadlines across a checkpoint. */
     long order;
 
+    /**
+     * 0 while held; once removed, the epoch it was removed in ({@link #freeze}). Written by the
+     * task thread, read by a checkpoint's thread without a lock: that thread sees every write made
+     * before the freeze (the freeze happens before the encoding is handed over), and a later write
+     * carries a later epoch, which the freeze counts as held, as it would 0.
+     */
+    int removedIn;
+
     private Waiting(String key, int phase, long ts, long deadline, byte[] example, Event click) {
       this.key = key;
       this.phase = phase;
@@ -87,6 +95,9 @@ final class PendingJoins {
   private final DeadlineQueue<Waiting> queue = new DeadlineQueue<>();
   private long nextOrder;
 
+  /** The epoch removals are stamped with; each {@link #freeze} ends one. */
+  private int epoch = 1;
+
   /** The entry waiting under {@code key}, or null. */
   Waiting get(String key) {
     return byKey.get(key);
@@ -95,7 +106,10 @@ final class PendingJoins {
   /** Holds {@code w}, replacing whatever waited under its key. */
   void put(Waiting w) {
     w.order = nextOrder++;
-    byKey.put(w.key, w);
+    Waiting replaced = byKey.put(w.key, w);
+    if (replaced != null) {
+      replaced.removedIn = epoch;
+    }
     if (queue.size() >= MIN_REBUILD && queue.size() > 2 * byKey.size()) {
       queue.retain((item, deadline) -> byKey.get(item.key) == item);
     }
@@ -104,7 +118,9 @@ final class PendingJoins {
 
   /** Drops {@code w} if it still waits under its key. */
   void remove(Waiting w) {
-    byKey.remove(w.key, w);
+    if (byKey.remove(w.key, w)) {
+      w.removedIn = epoch;
+    }
   }
 
   /**
@@ -115,6 +131,7 @@ final class PendingJoins {
     while (queue.size() > 0 && queue.peekDeadline() <= watermark) {
       Waiting w = queue.poll();
       if (byKey.remove(w.key, w)) {
+        w.removedIn = epoch;
         return w;
       }
     }
@@ -124,7 +141,16 @@ final class PendingJoins {
   /** Drops every entry {@code expired} accepts (the TTL's sweep); returns how many. */
   int removeIf(Predicate<Waiting> expired) {
     int before = byKey.size();
-    byKey.values().removeIf(expired);
+    byKey
+        .values()
+        .removeIf(
+            w -> {
+              if (expired.test(w)) {
+                w.removedIn = epoch;
+                return true;
+              }
+              return false;
+            });
     return before - byKey.size();
   }
 
@@ -161,26 +187,34 @@ final class PendingJoins {
   }
 
   /**
-   * The waiting entries as they are now, to be encoded later, on another thread if need be: one
-   * copy of the references. An entry's encoded fields never change once it is held (its key, phase,
-   * times, order and payload; a held click is never modified), and entries put or removed later do
-   * not touch the copy.
+   * The waiting entries as they are now, to be encoded later, on another thread if need be: a
+   * memory copy of the deadline queue's references (every held entry is queued; so are entries
+   * resolved before their deadline, at most as many as the held ones) and the epoch that ends here.
+   * The encoding keeps the entries not removed by then. An entry's encoded fields never change once
+   * it is held (its key, phase, times, order and payload; a held click is never modified), and
+   * entries put later are not in the copy. Copying the hash map's values instead walked a node per
+   * entry, 3–11 ms for 80,000 entries on an idle host.
    */
   Frozen freeze() {
-    return new Frozen(byKey.values().toArray(new Waiting[0]));
+    Frozen frozen = new Frozen(queue.items(), epoch);
+    epoch++;
+    return frozen;
   }
 
   /** The waiting entries of one moment ({@link #freeze}). */
   static final class Frozen {
-    private final Waiting[] entries;
+    private final Object[] queued;
+    private final int epoch;
 
-    private Frozen(Waiting[] entries) {
-      this.entries = entries;
+    private Frozen(Object[] queued, int epoch) {
+      this.queued = queued;
+      this.epoch = epoch;
     }
 
-    /** How many entries. */
-    int size() {
-      return entries.length;
+    /** Whether {@code w} was held when this was frozen. */
+    private boolean held(Waiting w) {
+      int removed = w.removedIn;
+      return removed == 0 || removed > epoch;
     }
 
     /**
@@ -194,11 +228,15 @@ final class PendingJoins {
       int[] counts = new int[groups];
       DataOutputSerializer scratch = new DataOutputSerializer(256);
       try {
-        for (Waiting w : entries) {
+        for (Object item : queued) {
+          Waiting w = (Waiting) item;
+          if (!held(w)) {
+            continue;
+          }
           int g = groupOf.applyAsInt(w.key);
           DataOutputSerializer out = outs[g];
           if (out == null) {
-            out = new DataOutputSerializer(groups == 1 ? 8 + 200 * entries.length : 4096);
+            out = new DataOutputSerializer(groups == 1 ? 8 + 200 * queued.length : 4096);
             out.writeInt(FORMAT_VERSION);
             out.writeInt(0); // the count, written below
             outs[g] = out;

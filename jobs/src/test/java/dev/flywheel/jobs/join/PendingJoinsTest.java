@@ -105,6 +105,12 @@ class PendingJoinsTest {
       held.add(w);
     }
     pending.put(PendingJoins.Waiting.click("c", LabelJoinOperatorTest.click("c", 7), 3_000));
+    // removed before the freeze, though still in the deadline queue: not in it
+    for (int i = 400; i < 450; i++) {
+      pending.remove(held.get(i));
+    }
+    pending.put(PendingJoins.Waiting.impression("imp-450", 450, 1_450, new byte[] {9})); // replaced
+    assertThat(pending.removeIf(w -> w.key.equals("imp-451"))).isOne(); // a TTL's sweep
     byte[] atFreeze = pending.snapshot();
     PendingJoins.Frozen frozen = pending.freeze();
 
@@ -118,12 +124,15 @@ class PendingJoinsTest {
     }
     pending.put(PendingJoins.Waiting.impression("c", 9, 5_000, new byte[0])); // replaces the click
 
-    assertThat(frozen.size()).isEqualTo(501);
+    pending.removeIf(w -> w.key.equals("imp-300"));
     byte[] encoded = frozen.encodeByGroup(key -> 0, 1)[0];
     PendingJoins fromFrozen = new PendingJoins();
     PendingJoins fromSnapshot = new PendingJoins();
-    assertThat(fromFrozen.restore(List.of(encoded), key -> true)).isEqualTo(501);
-    assertThat(fromSnapshot.restore(List.of(atFreeze), key -> true)).isEqualTo(501);
+    assertThat(fromFrozen.restore(List.of(encoded), key -> true)).isEqualTo(450);
+    assertThat(fromSnapshot.restore(List.of(atFreeze), key -> true)).isEqualTo(450);
+    assertThat(fromFrozen.get("imp-450").example).containsExactly(9);
+    assertThat(fromFrozen.get("imp-451")).isNull();
+    assertThat(fromFrozen.get("imp-300")).isNotNull();
     assertThat(drain(fromFrozen)).isEqualTo(drain(fromSnapshot)).contains("c@3000", "imp-0@1000");
   }
 
