@@ -1,5 +1,7 @@
 package dev.flywheel.jobs.join;
 
+import java.util.Arrays;
+
 /**
  * The value of the label join's two by-key-group states: one key group's waiting entries or
  * remembered ids, in the layouts of {@link PendingJoins} and {@link RememberedOutcomes}. A
@@ -38,6 +40,17 @@ public final class KeyGroupPart {
   /** A part read back from a checkpoint. */
   static KeyGroupPart of(byte[] bytes) {
     return new KeyGroupPart(null, -1, false, bytes);
+  }
+
+  /** Equal to a part with the same bytes (which a frozen part encodes to compare). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof KeyGroupPart other && Arrays.equals(bytes(), other.bytes());
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(bytes());
   }
 
   /** The encoded part ({@link #EMPTY} if the group holds nothing); encodes it the first time. */
