@@ -147,6 +147,9 @@ public final class Model {
   private int uniqueCount;
   private double gradientNormSquared;
 
+  /** The model the next {@link #copy()} copies into, or null ({@link #offerSpare}). */
+  private Model spare;
+
   /** Keeps {@link #prefetchRows} loads from being optimised away; never read. */
   @SuppressWarnings("unused")
   private double prefetchSink;
@@ -398,9 +401,46 @@ public final class Model {
     }
   }
 
-  /** A deep copy (parameters, optimiser slots, scaler, counters, touched set). */
+  /**
+   * A deep copy (parameters, optimiser slots, scaler, counters, touched set): into the spare given
+   * to {@link #offerSpare} if there is one (which this call then forgets), else into a new model.
+   */
   public Model copy() {
-    return new Model(this);
+    Model target = spare;
+    if (target == null) {
+      return new Model(this);
+    }
+    spare = null;
+    target.markPublished(); // an empty touched set before copyState adds this model's
+    copyState(this, target);
+    return target;
+  }
+
+  /**
+   * Gives the next {@link #copy()} a model of the same configuration to copy into instead of
+   * allocating one: a copy-on-write user that copies a large model over and over (a state backend
+   * at every checkpoint) then reuses two models' arrays instead of allocating a new model each
+   * time, hundreds of megabytes of short-lived large arrays that make the JVM's collector work.
+   *
+   * <p>The caller hands {@code spare} over: nothing else may read or write it afterwards (the copy
+   * overwrites it). {@code null} withdraws an earlier offer.
+   *
+   * @throws IllegalArgumentException if {@code spare} is this model or has another configuration
+   */
+  public void offerSpare(Model spare) {
+    if (spare == this) {
+      throw new IllegalArgumentException("a model cannot be its own spare");
+    }
+    if (spare != null && !spare.config.equals(config)) {
+      throw new IllegalArgumentException(
+          "spare model has another configuration: " + spare.config + ", this model's: " + config);
+    }
+    this.spare = spare;
+  }
+
+  /** Whether a spare offered by {@link #offerSpare} waits for the next {@link #copy()}. */
+  public boolean hasSpare() {
+    return spare != null;
   }
 
   /** Raw access to the parameters for the model format and tests. */

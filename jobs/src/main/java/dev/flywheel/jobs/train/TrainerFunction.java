@@ -13,13 +13,18 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -70,8 +75,20 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>Per record, the function allocates nothing itself: the {@link SparseBatch} and the prediction
  * buffer are reused; only Flink's state handling (the pending list) touches memory.
+ *
+ * <h2>Checkpoints</h2>
+ *
+ * With the heap state backend a checkpoint keeps the model object it froze and the first access
+ * after it copies the model ({@link ModelSerializer#copy}, copy-on-write): by default about 70 MB
+ * of new large arrays at every checkpoint, which the collector then has to find dead again
+ * (docs/bench/pipeline.md, "Tenth round"). So the function remembers which model object each
+ * checkpoint froze ({@link #snapshotState}); once a checkpoint is complete, its frozen model, if it
+ * is neither the one in state now nor frozen by a checkpoint still running, is offered to the model
+ * in state as the spare its next copy fills ({@link Model#offerSpare}). Two models' arrays then
+ * take turns, and a checkpoint allocates no model. Nothing of this is state.
  */
-public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample, ModelUpdate> {
+public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample, ModelUpdate>
+    implements CheckpointedFunction, CheckpointListener {
   private static final long serialVersionUID = 1L;
 
   /** Name of the model value state. */
@@ -107,6 +124,12 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
   private transient TrainerMetrics metrics;
   private transient Set<String> publishedSinceOpen;
   private transient Map<String, Pacing> pacing;
+
+  /** Per model id, the model object in state: the last one read from it or written to it. */
+  private transient Map<String, Model> inState;
+
+  /** Per checkpoint still running, the model objects it froze, by model id. */
+  private transient TreeMap<Long, Map<String, Model>> frozen;
 
   /** One model id's queue for the topic and the pace timer registered for it. */
   private static final class Pacing {
@@ -153,6 +176,65 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup());
     publishedSinceOpen = new HashSet<>();
     pacing = new HashMap<>();
+    inState = new HashMap<>();
+    frozen = new TreeMap<>();
+  }
+
+  /** Nothing to restore: the model is keyed state; the spare bookkeeping starts empty. */
+  @Override
+  public void initializeState(FunctionInitializationContext context) {}
+
+  /**
+   * Called on the task thread before the keyed state is snapshotted: the models in state now are
+   * the ones this checkpoint freezes.
+   */
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) {
+    if (!inState.isEmpty()) {
+      frozen.put(context.getCheckpointId(), new HashMap<>(inState));
+    }
+  }
+
+  /**
+   * The checkpoint's asynchronous part has finished everywhere: a model it froze that is neither in
+   * state now nor frozen by a later checkpoint still running is read by nothing any more, and
+   * becomes the spare of the model in state.
+   */
+  @Override
+  public void notifyCheckpointComplete(long checkpointId) {
+    Map<String, Model> done = frozen.remove(checkpointId);
+    // earlier ones were aborted or subsumed: forgotten, never reused (their writes may still run)
+    frozen.headMap(checkpointId).clear();
+    if (done == null) {
+      return;
+    }
+    for (Map.Entry<String, Model> e : done.entrySet()) {
+      Model old = e.getValue();
+      Model current = inState.get(e.getKey());
+      if (current != null && current != old && !current.hasSpare() && !stillFrozen(old)) {
+        current.offerSpare(old);
+        metrics.spareOffered();
+      }
+    }
+  }
+
+  @Override
+  public void notifyCheckpointAborted(long checkpointId) {
+    frozen.remove(checkpointId);
+  }
+
+  private boolean stillFrozen(Model m) {
+    for (Map<String, Model> models : frozen.values()) {
+      if (models.containsValue(m)) { // identity: Model has no equals
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The model object in state for {@code modelId} as this function last saw it (for tests). */
+  Model modelInState(String modelId) {
+    return inState.get(modelId);
   }
 
   /** This subtask's metrics (for tests). */
@@ -274,6 +356,8 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     Model model = modelState.value();
     if (model == null) {
       model = settings.newModel();
+    } else {
+      inState.put(modelId, model); // perhaps a copy-on-write copy made by this read
     }
     batch.clear();
     long newest = progress.newestEventTime;
@@ -305,6 +389,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
       }
     }
     modelState.update(model);
+    inState.put(modelId, model);
     metrics.afterBatch(m, model.version(), progress.newestEventTime);
     if (progress.publishTimer == 0) {
       progress.publishTimer = timers.currentProcessingTime() + publishIntervalMs;
@@ -325,6 +410,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     if (model == null) {
       return;
     }
+    inState.put(modelId, model);
     boolean first = !publishedSinceOpen.contains(modelId);
     if (!first && model.version() == progress.publishedVersion) {
       return;
@@ -345,6 +431,7 @@ public class TrainerFunction extends KeyedProcessFunction<String, LabeledExample
     }
     model.markPublished();
     modelState.update(model);
+    inState.put(modelId, model);
     progress.publishedVersion = model.version();
     publishedSinceOpen.add(modelId);
     metrics.afterBatch(m, model.version(), progress.newestEventTime);

@@ -36,6 +36,7 @@ public final class TrainerMetrics {
   public static final String LAST_UPDATE_BYTES = "lastUpdateBytes";
   public static final String UPDATES_QUEUED_BYTES = "updatesQueuedBytes";
   public static final String UPDATES_FLUSHED_UNPACED = "updatesFlushedUnpaced";
+  public static final String MODEL_SPARES_OFFERED = "modelSparesOffered";
 
   /** Examples in the recent window of {@link #LOG_LOSS_RECENT} and {@link #AUC_RECENT}. */
   public static final int RECENT_WINDOW = 10_000;
@@ -47,6 +48,7 @@ public final class TrainerMetrics {
   private final Counter batchesSkipped;
   private final Counter updatesPublished;
   private final Counter updatesFlushedUnpaced;
+  private final Counter modelSparesOffered;
   private volatile long queuedBytes;
   private volatile long newestVersion;
   private volatile long newestEventTime;
@@ -60,6 +62,7 @@ public final class TrainerMetrics {
     batchesSkipped = group.counter(BATCHES_SKIPPED);
     updatesPublished = group.counter(UPDATES_PUBLISHED);
     updatesFlushedUnpaced = group.counter(UPDATES_FLUSHED_UNPACED);
+    modelSparesOffered = group.counter(MODEL_SPARES_OFFERED);
     group.gauge(UPDATES_QUEUED_BYTES, (Gauge<Long>) () -> queuedBytes);
     group.gauge(MODEL_VERSION, (Gauge<Long>) () -> newestVersion);
     // LOG_LOSS is registered by the first batch: a subtask that trains no model id has none, so
@@ -90,6 +93,16 @@ public final class TrainerMetrics {
     if (newOverflows > 0) {
       updatesFlushedUnpaced.inc(newOverflows);
     }
+  }
+
+  /** A completed checkpoint's frozen model became the spare of the model in state. */
+  void spareOffered() {
+    modelSparesOffered.inc();
+  }
+
+  /** The {@value #MODEL_SPARES_OFFERED} counter (for tests). */
+  long sparesOffered() {
+    return modelSparesOffered.getCount();
   }
 
   void rejected(String modelId) {

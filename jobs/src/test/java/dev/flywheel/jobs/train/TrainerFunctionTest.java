@@ -14,10 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.CheckpointOptions;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.runtime.state.memory.MemCheckpointStreamFactory;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.OperatorSnapshotFinalizer;
+import org.apache.flink.streaming.api.operators.OperatorSnapshotFutures;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +83,100 @@ class TrainerFunctionTest {
       queue.clear();
     }
     return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static TrainerFunction function(
+      KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate> h) {
+    return (TrainerFunction)
+        ((KeyedProcessOperator<String, LabeledExample, ModelUpdate>) h.getOperator())
+            .getUserFunction();
+  }
+
+  /** Starts a checkpoint as a task does: the synchronous part only, the writing still to run. */
+  private static OperatorSnapshotFutures startCheckpoint(
+      KeyedOneInputStreamOperatorTestHarness<String, LabeledExample, ModelUpdate> h, long id)
+      throws Exception {
+    return h.getOperator()
+        .snapshotState(
+            id,
+            id,
+            CheckpointOptions.forCheckpointWithDefaultLocation(),
+            new MemCheckpointStreamFactory(Integer.MAX_VALUE));
+  }
+
+  /** Runs a started checkpoint's asynchronous part: what a restore gets. */
+  private static OperatorSubtaskState finish(OperatorSnapshotFutures started) throws Exception {
+    return OperatorSnapshotFinalizer.create(started).getJobManagerOwnedState();
+  }
+
+  @Test
+  void theModelACompletedCheckpointFrozeTakesTheNextCopyOnWriteCopy() throws Exception {
+    JobSettings settings = Fixtures.settings();
+    List<LabeledExample> examples = Fixtures.examples(M, 16, 5);
+    var h = harness(settings, null);
+    TrainerFunction fn = function(h);
+    h.setProcessingTime(0);
+    feed(h, examples.subList(0, 8));
+    Model first = fn.modelInState(M);
+
+    OperatorSnapshotFutures ck1 = startCheckpoint(h, 1);
+    feed(h, examples.subList(8, 12)); // a batch: the heap backend copies the frozen model
+    Model second = fn.modelInState(M);
+    assertThat(second).isNotSameAs(first);
+    assertThat(second.hasSpare()).as("checkpoint 1 is not complete").isFalse();
+    finish(ck1);
+    h.notifyOfCompletedCheckpoint(1);
+    assertThat(second.hasSpare()).isTrue();
+    assertThat(fn.metrics().sparesOffered()).isEqualTo(1);
+
+    byte[] atCheckpoint2 = ModelCodec.writeSnapshot(second);
+    OperatorSnapshotFutures ck2 = startCheckpoint(h, 2);
+    feed(h, examples.subList(12, 16));
+    assertThat(fn.modelInState(M)).as("the copy went into checkpoint 1's model").isSameAs(first);
+    OperatorSubtaskState snapshot2 = finish(ck2);
+
+    var restored = harness(settings, snapshot2);
+    assertThat(ModelCodec.writeSnapshot(stateModel(restored, M)))
+        .as("checkpoint 2 holds the model as it was when it started")
+        .isEqualTo(atCheckpoint2);
+    var control = harness(settings, null);
+    control.setProcessingTime(0);
+    feed(control, examples);
+    assertThat(ModelCodec.writeSnapshot(fn.modelInState(M)))
+        .as("training went on as without reuse")
+        .isEqualTo(ModelCodec.writeSnapshot(stateModel(control, M)));
+    h.close();
+    restored.close();
+    control.close();
+  }
+
+  @Test
+  void aModelAnotherRunningCheckpointFrozeIsNotReused() throws Exception {
+    JobSettings settings = Fixtures.settings();
+    List<LabeledExample> examples = Fixtures.examples(M, 16, 6);
+    var h = harness(settings, null);
+    TrainerFunction fn = function(h);
+    h.setProcessingTime(0);
+    feed(h, examples.subList(0, 8));
+    byte[] frozen = ModelCodec.writeSnapshot(fn.modelInState(M));
+
+    OperatorSnapshotFutures ck1 = startCheckpoint(h, 1);
+    OperatorSnapshotFutures ck2 = startCheckpoint(h, 2); // idle between: both froze one model
+    feed(h, examples.subList(8, 12));
+    finish(ck1);
+    h.notifyOfCompletedCheckpoint(1);
+    assertThat(fn.modelInState(M).hasSpare()).as("checkpoint 2 may still be writing it").isFalse();
+
+    OperatorSnapshotFutures ck3 = startCheckpoint(h, 3);
+    feed(h, examples.subList(12, 16));
+    var restored = harness(settings, finish(ck2));
+    assertThat(ModelCodec.writeSnapshot(stateModel(restored, M))).isEqualTo(frozen);
+    finish(ck3);
+    h.getOperator().notifyCheckpointAborted(3);
+    assertThat(fn.metrics().sparesOffered()).isZero();
+    h.close();
+    restored.close();
   }
 
   @Test

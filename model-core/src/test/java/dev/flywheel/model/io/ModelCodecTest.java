@@ -120,6 +120,51 @@ class ModelCodecTest {
 
   @ParameterizedTest
   @MethodSource("configs")
+  void aCopyIntoASpareIsTheSameModelAsAFreshCopy(ModelConfig config) {
+    Model m = new Model(config);
+    train(m, new Random(21), 3);
+    m.markPublished();
+    train(m, new Random(22), 2); // a delta's worth of touched rows and scaler entries
+    Model spare = new Model(config);
+    train(spare, new Random(23), 4); // other parameters, counters and touched rows
+    Model fresh = m.copy();
+
+    m.offerSpare(spare);
+    assertThat(m.hasSpare()).isTrue();
+    Model copied = m.copy();
+
+    assertThat(copied).isSameAs(spare);
+    assertThat(m.hasSpare()).isFalse();
+    assertThat(ModelCodec.writeSnapshot(copied)).isEqualTo(ModelCodec.writeSnapshot(fresh));
+    assertThat(ModelCodec.writeDelta(copied)).isEqualTo(ModelCodec.writeDelta(fresh));
+    assertThat(copied.touchedRowCount()).isEqualTo(fresh.touchedRowCount());
+    assertThat(copied.touchedScalerCount()).isEqualTo(fresh.touchedScalerCount());
+    // both go on alike, and the original is untouched by either
+    byte[] original = ModelCodec.writeSnapshot(m);
+    train(copied, new Random(24), 2);
+    train(fresh, new Random(24), 2);
+    assertThat(ModelCodec.writeDelta(copied)).isEqualTo(ModelCodec.writeDelta(fresh));
+    assertThat(ModelCodec.writeSnapshot(m)).isEqualTo(original);
+    // the spare was used once: the next copy is a new model
+    assertThat(m.copy()).isNotSameAs(spare).isNotSameAs(m);
+  }
+
+  @Test
+  void aSpareMustBeAnotherModelOfTheSameConfiguration() {
+    ModelConfig config = configs().findFirst().orElseThrow();
+    Model m = new Model(config);
+    assertThatThrownBy(() -> m.offerSpare(m)).isInstanceOf(IllegalArgumentException.class);
+    Model other = new Model(ModelConfig.builder().hashBits(4).maxBatchSize(4).build());
+    assertThatThrownBy(() -> m.offerSpare(other))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("another configuration");
+    m.offerSpare(new Model(config));
+    m.offerSpare(null);
+    assertThat(m.hasSpare()).isFalse();
+  }
+
+  @ParameterizedTest
+  @MethodSource("configs")
   void theStreamedSnapshotIsByteForByteTheArraySnapshot(ModelConfig config) throws IOException {
     Model model = new Model(config);
     train(model, new Random(3), 4);
