@@ -1,6 +1,8 @@
 package dev.flywheel.deploy;
 
+import dev.flywheel.jobs.FlywheelJob;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -135,6 +137,8 @@ public final class IdentityJob {
   public static KafkaSource<Tuple2<byte[], byte[]>> source(Settings settings) {
     var builder =
         KafkaSource.<Tuple2<byte[], byte[]>>builder()
+            // the pipeline's fetch sizes, so the two jobs read alike
+            .setProperties(FlywheelJob.withSourceFetchSizes(new Properties()))
             .setBootstrapServers(settings.bootstrapServers())
             .setTopics(settings.inputTopic())
             .setGroupId(settings.groupId())
