@@ -1,8 +1,6 @@
 package dev.flywheel.deploy;
 
-import dev.flywheel.jobs.FlywheelJob;
 import java.time.Duration;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -137,8 +135,6 @@ public final class IdentityJob {
   public static KafkaSource<Tuple2<byte[], byte[]>> source(Settings settings) {
     var builder =
         KafkaSource.<Tuple2<byte[], byte[]>>builder()
-            // the pipeline's fetch sizes, so the two jobs read alike
-            .setProperties(FlywheelJob.withSourceFetchSizes(new Properties()))
             .setBootstrapServers(settings.bootstrapServers())
             .setTopics(settings.inputTopic())
             .setGroupId(settings.groupId())

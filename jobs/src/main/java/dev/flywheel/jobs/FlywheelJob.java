@@ -40,7 +40,6 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
@@ -65,37 +64,6 @@ public final class FlywheelJob {
    * given: how long a partly filled buffer waits before it is sent.
    */
   public static final Duration DEFAULT_BUFFER_TIMEOUT = Duration.ofMillis(5);
-
-  /**
-   * The events source reads at most this much per partition per fetch unless {@value
-   * FlywheelOptions#KAFKA_PROPERTIES_PREFIX}{@code max.partition.fetch.bytes} says otherwise
-   * (Kafka's default: 1 MiB). See {@link #SOURCE_FETCH_MAX_BYTES}.
-   */
-  public static final int SOURCE_MAX_PARTITION_FETCH_BYTES = 256 * 1024;
-
-  /**
-   * The events source's fetch responses stay below this unless {@value
-   * FlywheelOptions#KAFKA_PROPERTIES_PREFIX}{@code fetch.max.bytes} says otherwise (Kafka's
-   * default: 50 MiB). The consumer reads each response into one byte array. With Kafka's defaults a
-   * source a few hundred milliseconds behind reads 1 MiB responses, and G1 allocates an array of
-   * half a region or more (1 MiB with heaps of 2 to 4 GiB, 512 KiB below) outside the young
-   * generation, where every such allocation may start a concurrent marking cycle: ten to twenty a
-   * second at 42,555 events/s (docs/bench/pipeline.md, "Tenth round").
-   */
-  public static final int SOURCE_FETCH_MAX_BYTES = 384 * 1024;
-
-  /**
-   * Adds the events source's fetch sizes ({@link #SOURCE_MAX_PARTITION_FETCH_BYTES}, {@link
-   * #SOURCE_FETCH_MAX_BYTES}) to {@code consumer} where it sets none, and returns it.
-   */
-  public static Properties withSourceFetchSizes(Properties consumer) {
-    consumer.putIfAbsent(
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-        Integer.toString(SOURCE_MAX_PARTITION_FETCH_BYTES));
-    consumer.putIfAbsent(
-        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(SOURCE_FETCH_MAX_BYTES));
-    return consumer;
-  }
 
   public static final String UID_EXAMPLES = "example-events";
   public static final String UID_TRAINER = "trainer";
@@ -249,13 +217,12 @@ public final class FlywheelJob {
 
   /**
    * The events source: the events topic from {@link JobSettings#startingOffsetsInitializer()}, read
-   * forever, or up to the end offsets found at start when {@link JobSettings#kafkaBounded()}, in
-   * fetches of at most {@link #SOURCE_FETCH_MAX_BYTES} unless the Kafka properties say otherwise.
+   * forever, or up to the end offsets found at start when {@link JobSettings#kafkaBounded()}.
    */
   public static KafkaSource<RawRecord> kafkaSource(JobSettings settings) {
     var builder =
         KafkaSource.<RawRecord>builder()
-            .setProperties(withSourceFetchSizes(settings.kafkaClientProperties()))
+            .setProperties(settings.kafkaClientProperties())
             .setBootstrapServers(settings.bootstrapServers())
             .setGroupId(settings.groupId())
             .setTopics(settings.eventsTopic())

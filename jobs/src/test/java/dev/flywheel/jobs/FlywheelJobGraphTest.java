@@ -119,22 +119,6 @@ class FlywheelJobGraphTest {
   }
 
   @Test
-  void theEventsSourceFetchesLessThanHalfARegionUnlessToldOtherwise() {
-    Properties defaults = FlywheelJob.withSourceFetchSizes(new Properties());
-    assertThat(defaults.getProperty("max.partition.fetch.bytes")).isEqualTo("262144");
-    assertThat(defaults.getProperty("fetch.max.bytes")).isEqualTo("393216");
-    assertThat(Integer.parseInt(defaults.getProperty("fetch.max.bytes")))
-        .as("below G1's large-object threshold for the smallest regions (1 MiB)")
-        .isLessThan(512 * 1024);
-
-    JobSettings given =
-        Fixtures.settings("--flywheel.kafka.properties.fetch.max.bytes", "52428800");
-    Properties source = FlywheelJob.withSourceFetchSizes(given.kafkaClientProperties());
-    assertThat(source.getProperty("fetch.max.bytes")).isEqualTo("52428800");
-    assertThat(source.getProperty("max.partition.fetch.bytes")).isEqualTo("262144");
-  }
-
-  @Test
   void theEventsSourceIsBoundedOnlyWhenAsked() {
     assertThat(FlywheelJob.kafkaSource(JobSettings.defaults()).getBoundedness())
         .isEqualTo(Boundedness.CONTINUOUS_UNBOUNDED);

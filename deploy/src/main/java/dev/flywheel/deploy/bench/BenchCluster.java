@@ -2,7 +2,6 @@ package dev.flywheel.deploy.bench;
 
 import dev.flywheel.deploy.LocalKafka;
 import dev.flywheel.deploy.TopicSpec;
-import dev.flywheel.jobs.FlywheelJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -292,9 +291,7 @@ final class BenchCluster implements AutoCloseable {
         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
         readCommitted ? "read_committed" : "read_uncommitted");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-    // the harness reads in the jobs' JVM: fetch responses as small as the jobs' own, so that its
-    // reading allocates no array the collector handles outside the young generation
-    return FlywheelJob.withSourceFetchSizes(p);
+    return p;
   }
 
   /**
