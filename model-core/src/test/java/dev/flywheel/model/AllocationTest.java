@@ -47,14 +47,20 @@ class AllocationTest {
           m.train(batches[i % 10], out);
           m.score(batches[i % 10], out);
         }
-        long before = mx.getThreadAllocatedBytes(tid);
+        // the least of three windows: a JIT compilation or deoptimisation that lands in one window
+        // can charge the thread a few hundred bytes once (1,136 bytes seen once in CI); an
+        // allocation per call shows in every window (100 calls of each, 16 bytes at least)
+        long allocated = Long.MAX_VALUE;
         double sink = 0;
-        for (int i = 0; i < 100; i++) {
-          sink += m.train(batches[i % 10], out);
-          m.score(batches[(i + 3) % 10], out);
-          sink += out[7];
+        for (int window = 0; window < 3; window++) {
+          long before = mx.getThreadAllocatedBytes(tid);
+          for (int i = 0; i < 100; i++) {
+            sink += m.train(batches[i % 10], out);
+            m.score(batches[(i + 3) % 10], out);
+            sink += out[7];
+          }
+          allocated = Math.min(allocated, mx.getThreadAllocatedBytes(tid) - before);
         }
-        long allocated = mx.getThreadAllocatedBytes(tid) - before;
         assertThat(sink).isFinite();
         assertThat(allocated)
             .as("%s, %s: bytes allocated by 100 train + 100 score calls", opt, fm)
