@@ -270,13 +270,24 @@ final class DescriptorChecks {
 
   /**
    * A Flink configuration of the job: current Flink 2 keys only, the Prometheus reporter on, heap
-   * state (the model is one large value per key), checkpoint and savepoint directories set.
+   * state (the model is one large value per key), TaskManagers with G1 regions of 4 MiB, checkpoint
+   * and savepoint directories set.
    */
+  /** The G1 region size the TaskManagers run with, as the local launcher's. */
+  static final String G1_REGIONS = "-XX:G1HeapRegionSize=4m";
+
   static void flinkConfiguration(Map<String, String> config, String where) {
     config.keySet().forEach(k -> FlinkKeys.check(k, where));
     expect(config, "metrics.reporter.prom.factory.class", PROMETHEUS_REPORTER_FACTORY, where);
     expect(config, "metrics.reporter.prom.port", PROMETHEUS_PORT, where);
     expect(config, "state.backend.type", "hashmap", where);
+    String taskManagerJvm = config.getOrDefault("env.java.opts.taskmanager", "");
+    if (!List.of(taskManagerJvm.split("\\s+")).contains(G1_REGIONS)) {
+      // the Kafka clients' 1 MiB fetch buffers and the 512 KiB model-update chunks below G1's
+      // large-object threshold (docs/operations.md, "JVM")
+      throw new AssertionError(
+          where + ": env.java.opts.taskmanager (" + taskManagerJvm + ") lacks " + G1_REGIONS);
+    }
     for (String key :
         List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir")) {
       if (config.get(key) == null || config.get(key).isBlank()) {
