@@ -75,6 +75,13 @@ public final class BenchReport {
             m.os(),
             m.loadAverageStart(),
             m.loadAverageEnd()));
+    if (r.jvmArguments() != null && !r.jvmArguments().isEmpty()) {
+      // the heap's sizing and G1's regions move every figure (docs/bench/pipeline.md, "Eleventh
+      // round"): the options are part of the conditions
+      b.append("Harness JVM options: `")
+          .append(String.join(" ", r.jvmArguments()))
+          .append("`.\n\n");
+    }
     int repeats = ((Number) r.settings().getOrDefault("repeats", 0)).intValue();
     b.append("Figures are the median [min–max] over ").append(repeats).append(" repeats.\n\n");
     if (r.throughput() != null && r.events() != null) {

@@ -424,6 +424,7 @@ class BenchPiecesTest {
     assertThat(md)
         .contains("Command: `./flywheel bench --records 1000`")
         .contains("2 CPUs (`nproc`), Test CPU")
+        .contains("Harness JVM options: `-Xmx2g`.")
         .contains("| pipeline / identity | 30 % [20–40 %] | 38 % [25–50 %]")
         .contains(
             "| 100,000 | 50 % | 20 [20–20] | 90 [90–90] | 120 [120–120] | 130 [130–130] | 400 [400–400] | 1,200 [1,200–1,200] |")
