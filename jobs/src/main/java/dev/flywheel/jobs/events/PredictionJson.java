@@ -35,6 +35,11 @@ import org.apache.flink.api.common.serialization.SerializationSchema;
  * 30 for the fixed form (docs/bench/pipeline.md, "Sixth round"); a ranking needs no more digits,
  * and the candidates' order is the scorer's, computed on the doubles.
  *
+ * <p>A prediction whose strings are printable ASCII without quotes or backslashes and whose scores
+ * are in the fixed form (every prediction of the synthetic benchmark and of a typical application)
+ * is written by {@link AsciiPredictionWriter} straight into a byte array, the same bytes; any other
+ * through Jackson's generator.
+ *
  * <p>One instance writes through one reused generator and buffer (not thread-safe; Flink gives each
  * sink task its own copy); each call returns a fresh array.
  */
@@ -68,12 +73,22 @@ public final class PredictionJson implements SerializationSchema<Prediction> {
   private static final double SCALE = 1e9;
   private static final int ONE = 1_000_000_000;
 
+  private transient AsciiPredictionWriter ascii;
   private transient ReusableOutput out;
   private transient JsonGenerator generator;
   private transient char[] digits;
 
   @Override
   public byte[] serialize(Prediction prediction) {
+    if (ascii == null) {
+      ascii = new AsciiPredictionWriter();
+    }
+    byte[] fast = ascii.write(prediction);
+    return fast != null ? fast : serializeWithGenerator(prediction);
+  }
+
+  /** {@link #serialize} through the Jackson generator alone (also for tests). */
+  byte[] serializeWithGenerator(Prediction prediction) {
     try {
       if (generator == null) {
         out = new ReusableOutput(512);

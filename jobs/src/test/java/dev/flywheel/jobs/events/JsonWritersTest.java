@@ -161,4 +161,77 @@ class JsonWritersTest {
       assertThat(back.scoredAt).isEqualTo(p.scoredAt);
     }
   }
+
+  @Test
+  void theAsciiPathWritesTheGeneratorsBytes() throws Exception {
+    java.util.Random random = new java.util.Random(11);
+    PredictionJson writer = new PredictionJson();
+    String[] strings = {
+      "r-1", "imp-42", "default", "", " ~", "i\"7", "i\\7", "tab\tin", "caf\u00e9", "\u007f", "x/y"
+    };
+    double[] scores = {
+      0.5,
+      0.001,
+      0.0123,
+      0.123456789012,
+      0.9999999994,
+      0.9999999996,
+      1.0,
+      0.0009,
+      -0.25,
+      7.5,
+      Double.NaN,
+      Double.POSITIVE_INFINITY,
+      0.31
+    };
+    long[] longs = {0, 7, -7, 1732700000000L, Long.MAX_VALUE, Long.MIN_VALUE, -1_000_000_000_000L};
+    int asciiPath = 0;
+    for (int i = 0; i < 20_000; i++) {
+      Prediction p = new Prediction();
+      p.type = i % 17 == 0 ? null : EventType.values()[random.nextInt(EventType.values().length)];
+      p.model = pick(random, strings, 8);
+      p.modelVersion = random.nextInt(3) == 0 ? longs[random.nextInt(longs.length)] : i;
+      p.requestId = pick(random, strings, 2);
+      p.impressionId = pick(random, strings, 2);
+      p.id = pick(random, strings, 2);
+      p.itemId = pick(random, strings, 2);
+      if (random.nextBoolean()) {
+        int n = random.nextInt(4);
+        p.rankedItemIds = new String[n];
+        p.rankedScores = new double[n];
+        for (int k = 0; k < n; k++) {
+          p.rankedItemIds[k] = pick(random, strings, 8);
+          p.rankedScores[k] = score(random, scores);
+        }
+      } else {
+        p.score = score(random, scores);
+      }
+      p.eventTs = random.nextInt(3) == 0 ? longs[random.nextInt(longs.length)] : random.nextLong();
+      p.scoredAt = random.nextInt(3) == 0 ? longs[random.nextInt(longs.length)] : i;
+
+      byte[] expected = writer.serializeWithGenerator(p);
+      assertThat(new String(writer.serialize(p), StandardCharsets.UTF_8))
+          .as("prediction %s", p)
+          .isEqualTo(new String(expected, StandardCharsets.UTF_8));
+      if (new AsciiPredictionWriter().write(p) != null) {
+        asciiPath++;
+      }
+    }
+    // both paths are exercised
+    assertThat(asciiPath).isBetween(2_000, 18_000);
+  }
+
+  /** One of {@code strings}: with odds 1 in {@code nullOdds} null, else mostly a plain id. */
+  private static String pick(java.util.Random random, String[] strings, int nullOdds) {
+    if (random.nextInt(nullOdds) == 0) {
+      return null;
+    }
+    return random.nextInt(4) == 0
+        ? strings[random.nextInt(strings.length)]
+        : "id-" + random.nextInt();
+  }
+
+  private static double score(java.util.Random random, double[] scores) {
+    return random.nextInt(3) == 0 ? scores[random.nextInt(scores.length)] : random.nextDouble();
+  }
 }
