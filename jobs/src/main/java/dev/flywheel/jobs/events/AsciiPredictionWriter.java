@@ -42,9 +42,6 @@ final class AsciiPredictionWriter {
     }
   }
 
-  private static final double SCALE = 1e9;
-  private static final int ONE = 1_000_000_000;
-
   private byte[] buf = new byte[512];
   private int pos;
 
@@ -137,11 +134,8 @@ final class AsciiPredictionWriter {
       put(NULL);
       return true;
     }
-    if (!(score >= PredictionJson.MIN_FIXED_SCORE && score < 1.0)) {
-      return false;
-    }
-    int m = (int) Math.round(score * SCALE); // ≥ 1,000,000: never all zeros
-    if (m >= ONE) {
+    int m = PredictionJson.fixedDecimals(score);
+    if (m < 0) {
       return false;
     }
     int digits = PredictionJson.DECIMALS;

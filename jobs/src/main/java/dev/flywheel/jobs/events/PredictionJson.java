@@ -162,25 +162,38 @@ public final class PredictionJson implements SerializationSchema<Prediction> {
       g.writeNull();
       return;
     }
+    int m = fixedDecimals(score);
+    if (m >= 0) {
+      char[] c = digits;
+      c[0] = '0';
+      c[1] = '.';
+      for (int i = 1 + DECIMALS; i >= 2; i--) {
+        c[i] = (char) ('0' + m % 10);
+        m /= 10;
+      }
+      int end = 2 + DECIMALS;
+      while (c[end - 1] == '0') {
+        end--;
+      }
+      g.writeNumber(c, 0, end);
+      return;
+    }
+    g.writeNumber(score); // the shortest decimal that reads back as the same double
+  }
+
+  /**
+   * The {@link #DECIMALS} decimals of {@code score} written in the fixed form (as an integer in
+   * [1,000,000, 1,000,000,000)), or -1 if it is written in full: outside [{@link #MIN_FIXED_SCORE},
+   * 1), or rounding up to 1. The one rule both writers follow.
+   */
+  static int fixedDecimals(double score) {
     if (score >= MIN_FIXED_SCORE && score < 1.0) {
       int m = (int) Math.round(score * SCALE); // ≥ 1,000,000: never all zeros
       if (m < ONE) {
-        char[] c = digits;
-        c[0] = '0';
-        c[1] = '.';
-        for (int i = 1 + DECIMALS; i >= 2; i--) {
-          c[i] = (char) ('0' + m % 10);
-          m /= 10;
-        }
-        int end = 2 + DECIMALS;
-        while (c[end - 1] == '0') {
-          end--;
-        }
-        g.writeNumber(c, 0, end);
-        return;
+        return m;
       }
     }
-    g.writeNumber(score); // the shortest decimal that reads back as the same double
+    return -1;
   }
 
   /**
