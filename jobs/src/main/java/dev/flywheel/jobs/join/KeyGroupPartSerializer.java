@@ -73,8 +73,11 @@ public final class KeyGroupPartSerializer extends TypeSerializerSingleton<KeyGro
   @Override
   public void copy(DataInputView source, DataOutputView target) throws IOException {
     int length = source.readInt();
+    byte[] bytes = new byte[length];
+    source.readFully(bytes);
     target.writeInt(length);
-    target.write(source, length);
+    // not target.write(source, length): a DataOutputSerializer does not grow for that one
+    target.write(bytes);
   }
 
   @Override
