@@ -1,34 +1,38 @@
 package dev.flywheel.jobs.join;
 
 import java.util.Arrays;
+import java.util.function.LongPredicate;
 
 /**
- * A binary min-heap of items by deadline, ties in insertion order, with the keys in primitive
- * arrays: a sift compares longs in one contiguous array instead of following a pointer per level
- * (Flink's timer heaps, which this replaces in the join, had 24 % of the join's samples in a
- * profile of the end-to-end benchmark, most in {@code HeapPriorityQueue.siftDown}: docs/join.md).
+ * A binary min-heap of {@code long} items by deadline, ties by a sequence number the caller gives
+ * (its order of insertion), all in primitive arrays: a sift compares longs in one contiguous array
+ * instead of following a pointer per level (Flink's timer heaps, which this replaces in the join,
+ * had 24 % of the join's samples in a profile of the end-to-end benchmark, most in {@code
+ * HeapPriorityQueue.siftDown}: docs/join.md).
  *
  * <p>No removal but from the head: a caller whose item is resolved early leaves it in the queue and
  * skips it when it comes out (and {@link #retain rebuilds} the queue when dead items pile up).
  *
  * <p>Not thread-safe.
  */
-final class DeadlineQueue<T> {
+final class DeadlineQueue {
   private long[] deadlines = new long[64];
   private long[] sequence = new long[64];
-  private Object[] items = new Object[64];
+  private long[] items = new long[64];
   private int size;
-  private long nextSequence;
 
-  /** Adds {@code item} due at {@code deadline}; after every item already due then. */
-  void add(long deadline, T item) {
+  /**
+   * Adds {@code item} due at {@code deadline}; among items due then, it comes out in the order of
+   * {@code order}.
+   */
+  void add(long deadline, long order, long item) {
     if (size == deadlines.length) {
       int grown = size * 2;
       deadlines = Arrays.copyOf(deadlines, grown);
       sequence = Arrays.copyOf(sequence, grown);
       items = Arrays.copyOf(items, grown);
     }
-    siftUp(size++, deadline, nextSequence++, item);
+    siftUp(size++, deadline, order, item);
   }
 
   /** The earliest deadline; the queue must not be empty. */
@@ -39,27 +43,20 @@ final class DeadlineQueue<T> {
     return deadlines[0];
   }
 
-  /** Removes and returns the item with the earliest deadline (the first added among equals). */
-  @SuppressWarnings("unchecked")
-  T poll() {
+  /** Removes and returns the item with the earliest deadline (the lowest sequence among equals). */
+  long poll() {
     if (size == 0) {
       throw new IllegalStateException("empty");
     }
-    T head = (T) items[0];
+    long head = items[0];
     int last = --size;
     long d = deadlines[last];
     long s = sequence[last];
-    Object item = items[last];
-    items[last] = null;
+    long item = items[last];
     if (last > 0) {
       siftDown(0, d, s, item);
     }
     return head;
-  }
-
-  /** A copy of the queued items, in no particular order. */
-  Object[] items() {
-    return Arrays.copyOf(items, size);
   }
 
   int size() {
@@ -67,28 +64,20 @@ final class DeadlineQueue<T> {
   }
 
   void clear() {
-    Arrays.fill(items, 0, size, null);
     size = 0;
   }
 
-  /** Predicate of {@link #retain}. */
-  interface Live<T> {
-    boolean test(T item, long deadline);
-  }
-
   /** Drops every item {@code live} rejects, keeping the others' order. */
-  @SuppressWarnings("unchecked")
-  void retain(Live<T> live) {
+  void retain(LongPredicate live) {
     int kept = 0;
     for (int i = 0; i < size; i++) {
-      if (live.test((T) items[i], deadlines[i])) {
+      if (live.test(items[i])) {
         deadlines[kept] = deadlines[i];
         sequence[kept] = sequence[i];
         items[kept] = items[i];
         kept++;
       }
     }
-    Arrays.fill(items, kept, size, null);
     size = kept;
     for (int i = (size >>> 1) - 1; i >= 0; i--) {
       siftDown(i, deadlines[i], sequence[i], items[i]);
@@ -99,7 +88,7 @@ final class DeadlineQueue<T> {
     return d < deadlines[j] || (d == deadlines[j] && s < sequence[j]);
   }
 
-  private void siftUp(int i, long d, long s, Object item) {
+  private void siftUp(int i, long d, long s, long item) {
     while (i > 0) {
       int parent = (i - 1) >>> 1;
       if (!less(d, s, parent)) {
@@ -111,7 +100,7 @@ final class DeadlineQueue<T> {
     put(i, d, s, item);
   }
 
-  private void siftDown(int i, long d, long s, Object item) {
+  private void siftDown(int i, long d, long s, long item) {
     int half = size >>> 1;
     while (i < half) {
       int child = 2 * i + 1;
@@ -138,7 +127,7 @@ final class DeadlineQueue<T> {
     items[to] = items[from];
   }
 
-  private void put(int i, long d, long s, Object item) {
+  private void put(int i, long d, long s, long item) {
     deadlines[i] = d;
     sequence[i] = s;
     items[i] = item;

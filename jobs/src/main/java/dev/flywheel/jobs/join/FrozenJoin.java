@@ -1,7 +1,6 @@
 package dev.flywheel.jobs.join;
 
 import java.util.function.IntUnaryOperator;
-import java.util.function.ToIntFunction;
 
 /**
  * The label join's state at one checkpoint, frozen on the task thread and encoded by key group the
@@ -19,7 +18,6 @@ import java.util.function.ToIntFunction;
 final class FrozenJoin {
   private PendingJoins.Frozen pending;
   private RememberedOutcomes.Frozen remembered;
-  private final ToIntFunction<String> groupOfKey;
   private final IntUnaryOperator groupOfKeyHash;
   private final int groups;
   private byte[][] waitingBytes;
@@ -28,19 +26,17 @@ final class FrozenJoin {
   /**
    * @param pending the waiting entries
    * @param remembered the remembered ids
-   * @param groupOfKey an impression id's key group, counted from the first of this subtask's
-   * @param groupOfKeyHash the same from an id's {@link String#hashCode()}
+   * @param groupOfKeyHash an impression id's key group from its {@link String#hashCode()}, counted
+   *     from the first of this subtask's
    * @param groups how many key groups this subtask has
    */
   FrozenJoin(
       PendingJoins.Frozen pending,
       RememberedOutcomes.Frozen remembered,
-      ToIntFunction<String> groupOfKey,
       IntUnaryOperator groupOfKeyHash,
       int groups) {
     this.pending = pending;
     this.remembered = remembered;
-    this.groupOfKey = groupOfKey;
     this.groupOfKeyHash = groupOfKeyHash;
     this.groups = groups;
   }
@@ -48,7 +44,7 @@ final class FrozenJoin {
   /** Group {@code g}'s waiting entries ({@link PendingJoins}' layout), or an empty array. */
   synchronized byte[] waiting(int g) {
     if (waitingBytes == null) {
-      waitingBytes = pending.encodeByGroup(groupOfKey, groups);
+      waitingBytes = pending.encodeByGroup(groupOfKeyHash, groups);
       pending = null; // the encoded bytes replace the references
     }
     return orEmpty(waitingBytes[g]);

@@ -4,9 +4,7 @@ import dev.flywheel.jobs.config.JobSettings;
 import dev.flywheel.jobs.events.Event;
 import dev.flywheel.jobs.events.EventType;
 import dev.flywheel.jobs.events.LabeledExample;
-import dev.flywheel.jobs.events.LabeledExampleSerializer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +20,6 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.memory.DataInputDeserializer;
-import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.state.KeyGroupRange;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.KeyedStateBackend;
@@ -66,19 +63,19 @@ import org.apache.flink.util.OutputTag;
  *
  * <h2>State</h2>
  *
- * The waiting impressions and clicks are this operator's own ({@link PendingJoins}: a hash map and
- * a deadline queue in primitive arrays), not a keyed value and an event-time timer per id: Flink's
- * timer heaps and keyed state lookups had 39 % of the join's samples and 9 % of all in a profile of
- * the end-to-end benchmark (docs/join.md). They are checkpointed as one {@link KeyGroupPart} per
- * key group in keyed state, under a key of that group ({@link KeyGroupKeys}), so a rescale moves
- * them with their key groups and a restore reads only the subtask's own. The task thread only
- * freezes the state ({@link FrozenJoin}); the parts are encoded when the backend serializes them,
- * in the asynchronous part of a heap-state checkpoint. The input is still keyed, for the
- * partitioning. Checkpoints of the three earlier versions restore: byte arrays by key group encoded
- * on the task thread (session 8), the union operator state of the version before (every subtask
- * keeps the entries of its key groups), and the keyed entries of the first version (a {@link
- * JoinState} and a timer per key), which are moved into the operator's own state while their timers
- * fire into nothing.
+ * The waiting impressions and clicks are this operator's own ({@link PendingJoins}: an index, a
+ * deadline queue and an entry log in primitive arrays, the held bytes in slabs outside the young
+ * generation), not a keyed value and an event-time timer per id: Flink's timer heaps and keyed
+ * state lookups had 39 % of the join's samples and 9 % of all in a profile of the end-to-end
+ * benchmark (docs/join.md). They are checkpointed as one {@link KeyGroupPart} per key group in
+ * keyed state, under a key of that group ({@link KeyGroupKeys}), so a rescale moves them with their
+ * key groups and a restore reads only the subtask's own. The task thread only freezes the state
+ * ({@link FrozenJoin}); the parts are encoded when the backend serializes them, in the asynchronous
+ * part of a heap-state checkpoint. The input is still keyed, for the partitioning. Checkpoints of
+ * the three earlier versions restore: byte arrays by key group encoded on the task thread (session
+ * 8), the union operator state of the version before (every subtask keeps the entries of its key
+ * groups), and the keyed entries of the first version (a {@link JoinState} and a timer per key),
+ * which are moved into the operator's own state while their timers fire into nothing.
  *
  * <p>Metrics ({@link JoinMetrics}), group {@code flywheel.join}: counters {@code positives}, {@code
  * negatives}, {@code lateClicks}, {@code orphanClicks}, {@code duplicates}, {@code shed}, {@code
@@ -142,7 +139,6 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   private transient long forgottenOnRestore;
 
   private transient TimestampedCollector<LabeledExample> collector;
-  private transient DataOutputSerializer encoder;
   private transient DataInputDeserializer decoder;
   private transient long ttlMs;
 
@@ -202,7 +198,6 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
     watermark = Long.MIN_VALUE;
-    encoder = new DataOutputSerializer(256);
     decoder = new DataInputDeserializer();
     pending = new PendingJoins();
     outcomes = new RememberedOutcomes((int) Math.min(maxPending, Integer.MAX_VALUE));
@@ -312,20 +307,23 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
       if (s == null) {
         continue;
       }
+      long fp = RememberedOutcomes.fingerprint(key);
       switch (s.phase) {
-        case JoinState.WAITING_FOR_CLICK ->
-            pending.put(
-                PendingJoins.Waiting.impression(
-                    key,
-                    s.impressionTs,
-                    s.timer,
-                    encodeExample(JoinStateSerializer.decode(s.impression, decoder))));
+        case JoinState.WAITING_FOR_CLICK -> {
+          Event impression = JoinStateSerializer.decode(s.impression, decoder);
+          pending.holdImpression(
+              key,
+              fp,
+              s.impressionTs,
+              s.timer,
+              Long.MAX_VALUE,
+              LabeledExample.fromImpression(impression, 0.0, impression.ts));
+        }
         case JoinState.WAITING_FOR_IMPRESSION ->
-            pending.put(PendingJoins.Waiting.click(key, s.click, s.timer));
+            pending.holdClick(key, fp, s.click, s.timer, Long.MAX_VALUE);
         default -> {
           // an outcome remembered in keyed state by a still earlier version, until its timer
-          if (!outcomes.remember(
-              RememberedOutcomes.fingerprint(key), s.phase, s.timer, Long.MIN_VALUE)) {
+          if (!outcomes.remember(fp, s.phase, s.timer, Long.MIN_VALUE)) {
             forgotten++;
           }
         }
@@ -361,7 +359,7 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     if (ttlMs > 0) {
       long now = getProcessingTimeService().getCurrentProcessingTime();
       long expiresAt = now + ttlMs;
-      pending.forEach(w -> w.expiresAt = expiresAt); // restored entries' TTL counts from now
+      pending.expireAllAt(expiresAt); // restored entries' TTL counts from now
       scheduleSweep(now);
     }
     metrics = new JoinMetrics(getMetricGroup(), () -> (long) pending.size(), this::remembered);
@@ -373,7 +371,7 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
         .registerTimer(
             now + ttlMs,
             time -> {
-              pending.removeIf(w -> w.expiresAt <= time);
+              pending.removeExpired(time);
               scheduleSweep(time);
             });
   }
@@ -403,7 +401,6 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
         new FrozenJoin(
             pending.freeze(),
             outcomes.freeze(),
-            key -> KeyGroupRangeAssignment.assignToKeyGroup(key, maxP) - first,
             hash -> KeyGroupRangeAssignment.computeKeyGroupForKeyHash(hash, maxP) - first,
             groups);
     Object current = getCurrentKey();
@@ -430,24 +427,27 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     // other types are not routed here; if one is, it is ignored
   }
 
-  /** The entry waiting under {@code key}, or null (also if its TTL is over: then it is dropped). */
-  private PendingJoins.Waiting waiting(String key) {
-    PendingJoins.Waiting w = pending.get(key);
-    if (w != null
+  /**
+   * The entry waiting under {@code fp}, or {@link PendingJoins#NONE} (also if its TTL is over: then
+   * it is dropped).
+   */
+  private long waiting(long fp) {
+    long h = pending.find(fp);
+    if (h != PendingJoins.NONE
         && ttlMs > 0
-        && getProcessingTimeService().getCurrentProcessingTime() >= w.expiresAt) {
-      pending.remove(w);
-      return null;
+        && getProcessingTimeService().getCurrentProcessingTime() >= pending.expiresAt(h)) {
+      pending.remove(h);
+      return PendingJoins.NONE;
     }
-    return w;
+    return h;
   }
 
   private void onImpression(Event impression, StreamRecord<Event> element) {
     String key = impression.impressionId;
-    PendingJoins.Waiting w = waiting(key);
-    if (w == null) {
-      if (outcomes.outcome(RememberedOutcomes.fingerprint(key), watermark)
-          != RememberedOutcomes.NONE) {
+    long fp = RememberedOutcomes.fingerprint(key);
+    long h = waiting(fp);
+    if (h == PendingJoins.NONE) {
+      if (outcomes.outcome(fp, watermark) != RememberedOutcomes.NONE) {
         metrics.duplicates.inc(); // labelled already
         return;
       }
@@ -455,31 +455,33 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
         metrics.shed.inc(); // over the bound: not held, never labelled
         return;
       }
-      hold(key, impression);
+      hold(key, fp, impression);
       return;
     }
-    if (w.phase != JoinState.WAITING_FOR_IMPRESSION) {
+    if (pending.phase(h) != JoinState.WAITING_FOR_IMPRESSION) {
       metrics.duplicates.inc(); // waiting: an impression id is labelled once
       return;
     }
-    Event click = w.click;
-    pending.remove(w);
-    if (click.ts < impression.ts + windowMs) {
+    long clickTs = pending.ts(h);
+    if (clickTs < impression.ts + windowMs) {
+      pending.remove(h);
       collector.collect(
-          LabeledExample.fromImpression(impression, 1.0, Math.max(click.ts, impression.ts)));
+          LabeledExample.fromImpression(impression, 1.0, Math.max(clickTs, impression.ts)));
       metrics.positives.inc();
-      resolve(key, impression.ts, JoinState.RESOLVED_POSITIVE);
+      resolve(fp, impression.ts, JoinState.RESOLVED_POSITIVE);
     } else {
-      late(click, element); // the click is outside this impression's window
-      hold(key, impression);
+      late(pending.click(h), element); // the click is outside this impression's window
+      pending.remove(h);
+      hold(key, fp, impression);
     }
   }
 
   private void onClick(Event click, StreamRecord<Event> element) {
     String key = click.impressionId;
-    PendingJoins.Waiting w = waiting(key);
-    if (w == null) {
-      int outcome = outcomes.outcome(RememberedOutcomes.fingerprint(key), watermark);
+    long fp = RememberedOutcomes.fingerprint(key);
+    long h = waiting(fp);
+    if (h == PendingJoins.NONE) {
+      int outcome = outcomes.outcome(fp, watermark);
       if (outcome == RememberedOutcomes.POSITIVE) {
         metrics.duplicates.inc(); // a second click on a positive
         return;
@@ -492,18 +494,19 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
         metrics.shed.inc();
         return;
       }
-      put(PendingJoins.Waiting.click(key, click, click.ts + clickWaitMs));
+      pending.holdClick(key, fp, click, click.ts + clickWaitMs, expiresAt());
       return;
     }
-    if (w.phase != JoinState.WAITING_FOR_CLICK) {
+    if (pending.phase(h) != JoinState.WAITING_FOR_CLICK) {
       metrics.duplicates.inc(); // a second click while the first waits
       return;
     }
-    if (click.ts < w.ts + windowMs) {
-      pending.remove(w);
-      collector.collect(held(w, 1.0, Math.max(click.ts, w.ts)));
+    long impressionTs = pending.ts(h);
+    if (click.ts < impressionTs + windowMs) {
+      collector.collect(pending.example(h, 1.0, Math.max(click.ts, impressionTs)));
+      pending.remove(h);
       metrics.positives.inc();
-      resolve(key, w.ts, JoinState.RESOLVED_POSITIVE);
+      resolve(fp, impressionTs, JoinState.RESOLVED_POSITIVE);
     } else {
       late(click, element); // outside the window: the impression stays and becomes a negative
     }
@@ -514,16 +517,17 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
     watermark = Math.max(watermark, mark.getTimestamp());
     outcomes.expire(watermark);
     long now = ttlMs > 0 ? getProcessingTimeService().getCurrentProcessingTime() : 0;
-    PendingJoins.Waiting w;
-    while ((w = pending.pollDue(watermark)) != null) {
-      if (ttlMs > 0 && now >= w.expiresAt) {
+    long h;
+    while ((h = pending.pollDue(watermark)) != PendingJoins.NONE) {
+      if (ttlMs > 0 && now >= pending.expiresAt(h)) {
         continue; // dropped by the TTL
       }
-      if (w.phase == JoinState.WAITING_FOR_CLICK) {
-        collector.setAbsoluteTimestamp(w.deadline);
-        collector.collect(held(w, 0.0, w.deadline));
+      if (pending.phase(h) == JoinState.WAITING_FOR_CLICK) {
+        long deadline = pending.deadline(h);
+        collector.setAbsoluteTimestamp(deadline);
+        collector.collect(pending.example(h, 0.0, deadline));
         metrics.negatives.inc();
-        resolve(w.key, w.ts, JoinState.RESOLVED_NEGATIVE);
+        resolve(pending.fingerprint(h), pending.ts(h), JoinState.RESOLVED_NEGATIVE);
       } else {
         metrics.orphanClicks.inc();
       }
@@ -539,58 +543,36 @@ public class LabelJoinOperator extends AbstractStreamOperator<LabeledExample>
   public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) {}
 
   /** Holds {@code impression} until its window ends. */
-  private void hold(String key, Event impression) {
-    put(
-        PendingJoins.Waiting.impression(
-            key, impression.ts, impression.ts + windowMs, encodeExample(impression)));
+  private void hold(String key, long fp, Event impression) {
+    pending.holdImpression(
+        key,
+        fp,
+        impression.ts,
+        impression.ts + windowMs,
+        expiresAt(),
+        LabeledExample.fromImpression(impression, 0.0, impression.ts));
   }
 
-  private void put(PendingJoins.Waiting w) {
-    if (ttlMs > 0) {
-      w.expiresAt = getProcessingTimeService().getCurrentProcessingTime() + ttlMs;
-    }
-    pending.put(w);
+  /** When a TTL would drop an entry held now ({@link Long#MAX_VALUE}: never). */
+  private long expiresAt() {
+    return ttlMs > 0
+        ? getProcessingTimeService().getCurrentProcessingTime() + ttlMs
+        : Long.MAX_VALUE;
   }
 
   /**
-   * Remembers the key's outcome until the window plus the allowance is over (forgotten at once if
+   * Remembers the id's outcome until the window plus the allowance is over (forgotten at once if
    * that is already behind the watermark, or if {@code maxPending} outcomes are remembered).
    */
-  private void resolve(String key, long impressionTs, int phase) {
+  private void resolve(long fp, long impressionTs, int phase) {
     long forgetAt = impressionTs + windowMs + lateAllowanceMs;
     if (forgetAt <= watermark) {
       return;
     }
-    if (!outcomes.remember(RememberedOutcomes.fingerprint(key), phase, forgetAt, watermark)) {
+    if (!outcomes.remember(fp, phase, forgetAt, watermark)) {
       // over the bound: a later duplicate or late click is not recognised
       metrics.forgottenEarly.inc();
     }
-  }
-
-  /** The example {@code impression} becomes, label and time not yet set, as bytes. */
-  private byte[] encodeExample(Event impression) {
-    encoder.clear();
-    try {
-      LabeledExampleSerializer.INSTANCE.serialize(
-          LabeledExample.fromImpression(impression, 0.0, impression.ts), encoder);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode an example in memory", e); // never
-    }
-    return encoder.getCopyOfBuffer();
-  }
-
-  /** The example {@code w} holds, labelled {@code label} at {@code ts}. */
-  private LabeledExample held(PendingJoins.Waiting w, double label, long ts) {
-    decoder.setBuffer(w.example);
-    LabeledExample x;
-    try {
-      x = LabeledExampleSerializer.INSTANCE.deserialize(decoder);
-    } catch (IOException e) {
-      throw new UncheckedIOException("held example bytes are corrupt", e);
-    }
-    x.label = label;
-    x.ts = ts;
-    return x;
   }
 
   private void late(Event click, StreamRecord<Event> element) {

@@ -13,21 +13,24 @@ class DeadlineQueueTest {
   private record Item(long deadline, int added) {}
 
   @Test
-  void pollsByDeadlineThenInsertionOrderAgainstASortedReference() {
+  void pollsByDeadlineThenSequenceAgainstASortedReference() {
     SplittableRandom random = new SplittableRandom(3);
-    DeadlineQueue<Item> queue = new DeadlineQueue<>();
+    DeadlineQueue queue = new DeadlineQueue();
+    List<Item> items = new ArrayList<>();
     List<Item> reference = new ArrayList<>();
     Comparator<Item> order = Comparator.comparingLong(Item::deadline).thenComparingInt(Item::added);
-    int added = 0;
     for (int round = 0; round < 20_000; round++) {
       if (reference.isEmpty() || random.nextInt(3) > 0) {
-        Item item = new Item(random.nextLong(50), added++); // few deadlines: many ties
-        queue.add(item.deadline(), item);
+        // few deadlines, so many ties; sequences given out of the order of adding
+        int added = items.size() ^ 1;
+        Item item = new Item(random.nextLong(50), added);
+        queue.add(item.deadline(), added, items.size());
+        items.add(item);
         reference.add(item);
       } else {
         reference.sort(order);
         assertThat(queue.peekDeadline()).isEqualTo(reference.get(0).deadline());
-        assertThat(queue.poll()).isEqualTo(reference.remove(0));
+        assertThat(items.get((int) queue.poll())).isEqualTo(reference.remove(0));
       }
       assertThat(queue.size()).isEqualTo(reference.size());
     }
@@ -35,27 +38,28 @@ class DeadlineQueueTest {
 
   @Test
   void retainKeepsTheOrderOfWhatItKeeps() {
-    DeadlineQueue<Item> queue = new DeadlineQueue<>();
+    DeadlineQueue queue = new DeadlineQueue();
     for (int i = 0; i < 300; i++) {
-      queue.add(300 - i / 2, new Item(300 - i / 2, i));
+      queue.add(300 - i / 2, i, i);
     }
-    queue.retain((item, deadline) -> item.added() % 3 != 0);
+    queue.retain(item -> item % 3 != 0);
     assertThat(queue.size()).isEqualTo(200);
-    List<Item> out = new ArrayList<>();
+    List<Long> out = new ArrayList<>();
     while (queue.size() > 0) {
       out.add(queue.poll());
     }
     assertThat(out)
-        .isSortedAccordingTo(Comparator.comparingLong(Item::deadline).thenComparingInt(Item::added))
-        .noneMatch(item -> item.added() % 3 == 0);
+        .isSortedAccordingTo(
+            Comparator.comparingLong((Long i) -> 300 - i / 2).thenComparingLong(i -> i))
+        .noneMatch(item -> item % 3 == 0);
   }
 
   @Test
   void anEmptyQueueSaysSo() {
-    DeadlineQueue<Item> queue = new DeadlineQueue<>();
+    DeadlineQueue queue = new DeadlineQueue();
     assertThatThrownBy(queue::poll).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(queue::peekDeadline).isInstanceOf(IllegalStateException.class);
-    queue.add(5, new Item(5, 0));
+    queue.add(5, 0, 7);
     queue.clear();
     assertThat(queue.size()).isZero();
   }

@@ -16,20 +16,28 @@ class KeyGroupPartSerializerTest {
     PendingJoins pending = new PendingJoins();
     RememberedOutcomes outcomes = new RememberedOutcomes(100);
     for (int i = 0; i < 50; i++) {
-      pending.put(PendingJoins.Waiting.impression("imp-" + i, i, i + 100, new byte[] {(byte) i}));
+      String key = "imp-" + i;
+      pending.holdImpression(
+          key,
+          RememberedOutcomes.fingerprint(key),
+          i,
+          i + 100,
+          Long.MAX_VALUE,
+          PendingJoinsTest.example(key, i, 1));
       outcomes.remember(
           RememberedOutcomes.fingerprint("id-" + i), RememberedOutcomes.POSITIVE, 50, 0);
     }
     FrozenJoin frozen =
-        new FrozenJoin(
-            pending.freeze(),
-            outcomes.freeze(),
-            key -> Math.floorMod(key.hashCode(), 4),
-            hash -> Math.floorMod(hash, 4),
-            4);
-    byte[][] waiting = pending.snapshotByGroup(key -> Math.floorMod(key.hashCode(), 4), 4);
+        new FrozenJoin(pending.freeze(), outcomes.freeze(), hash -> Math.floorMod(hash, 4), 4);
+    byte[][] waiting = pending.snapshotByGroup(hash -> Math.floorMod(hash, 4), 4);
     // changes after the freeze are not in the parts
-    pending.put(PendingJoins.Waiting.impression("late", 1, 2, new byte[0]));
+    pending.holdImpression(
+        "late",
+        RememberedOutcomes.fingerprint("late"),
+        1,
+        2,
+        0,
+        PendingJoinsTest.example("l", 1, 0));
 
     int restoredWaiting = 0;
     for (int g = 0; g < 4; g++) {
@@ -63,10 +71,10 @@ class KeyGroupPartSerializerTest {
   void theSerializerKeepsFlinksSerializerContract() throws Exception {
     assertThat(SERIALIZER.isImmutableType()).isTrue();
     PendingJoins pending = new PendingJoins();
-    pending.put(PendingJoins.Waiting.impression("a", 1, 2, new byte[] {3}));
+    pending.holdImpression(
+        "a", RememberedOutcomes.fingerprint("a"), 1, 2, 0, PendingJoinsTest.example("a", 1, 1));
     FrozenJoin frozen =
-        new FrozenJoin(
-            pending.freeze(), new RememberedOutcomes(1).freeze(), key -> 0, hash -> 0, 1);
+        new FrozenJoin(pending.freeze(), new RememberedOutcomes(1).freeze(), hash -> 0, 1);
     SerializerContract.check(
         SERIALIZER,
         List.of(
