@@ -580,8 +580,17 @@ final class LatencyBench {
   /** Fields of one prediction that the benchmark needs. */
   record PredictionFields(long modelVersion, long ts, long scoredAt) {}
 
-  /** Reads {@code modelVersion}, {@code ts} and {@code scoredAt} of a prediction's JSON. */
+  /**
+   * Reads {@code modelVersion}, {@code ts} and {@code scoredAt} of a prediction's JSON: from the
+   * job's layout without a parser ({@link PredictionScan}), else with Jackson.
+   */
   static PredictionFields parsePrediction(byte[] json) throws IOException {
+    PredictionFields scanned = PredictionScan.read(json);
+    return scanned != null ? scanned : parseWithJackson(json);
+  }
+
+  /** {@link #parsePrediction} with Jackson, whatever the fields' order. */
+  static PredictionFields parseWithJackson(byte[] json) throws IOException {
     long version = -1;
     long ts = -1;
     long scored = -1;
