@@ -159,11 +159,12 @@ public final class FlywheelJob {
    * submission), object reuse on unless {@code pipeline.object-reuse} is given (safe for this job's
    * functions, see docs/pipeline.md), a network buffer timeout of {@link #DEFAULT_BUFFER_TIMEOUT}
    * unless {@code execution.buffer-timeout.interval} is given, checkpointing at the configured
-   * interval, exactly-once checkpoints, the configured parallelism, and every non-{@code flywheel.}
-   * key given on the command line.
+   * interval, exactly-once checkpoints, unaligned unless {@code
+   * execution.checkpointing.unaligned.enabled} is given (the scorer stays aligned), the configured
+   * parallelism, and every non-{@code flywheel.} key given on the command line.
    *
-   * @throws IllegalArgumentException if the command line enables unaligned checkpoints (the
-   *     scorer's state relies on aligned ones)
+   * @throws IllegalArgumentException if the command line forces unaligned checkpoints onto every
+   *     edge (the scorer's broadcast state needs aligned ones)
    */
   public static Configuration flinkConfiguration(JobSettings settings) {
     Configuration c = new Configuration();
@@ -185,12 +186,20 @@ public final class FlywheelJob {
     c.set(PipelineOptions.NAME, JOB_NAME);
     c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, settings.checkpointInterval());
     c.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
-    if (c.get(CheckpointingOptions.ENABLE_UNALIGNED)) {
-      // the scorer checkpoints one copy of each model, valid for every subtask only if all of them
-      // snapshot at the same point of the update stream (docs/pipeline.md, Scorer)
+    if (!c.contains(CheckpointingOptions.ENABLE_UNALIGNED)) {
+      // A barrier overtakes the records queued on the join's and the trainer's inputs instead of
+      // waiting behind them; the scorer, whose events wait while it aligns on the trainer's
+      // barrier, was blocked for that long at every checkpoint. Flink keeps every input of a task
+      // with a broadcast (or pointwise) input aligned, so the scorer's checkpoints stay aligned,
+      // as its state requires (docs/pipeline.md, "Checkpoints").
+      c.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
+    }
+    if (c.get(CheckpointingOptions.FORCE_UNALIGNED)) {
+      // forcing would make the broadcast edge unaligned: the scorer's subtasks would snapshot at
+      // different points of the update stream (docs/pipeline.md, "Checkpoints")
       throw new IllegalArgumentException(
-          CheckpointingOptions.ENABLE_UNALIGNED.key()
-              + " must be false: the scorer's checkpointed model needs aligned checkpoints");
+          CheckpointingOptions.FORCE_UNALIGNED.key()
+              + " must be false: the scorer's broadcast state needs aligned checkpoints");
     }
     if (settings.parallelism() > 0) {
       c.set(CoreOptions.DEFAULT_PARALLELISM, settings.parallelism());

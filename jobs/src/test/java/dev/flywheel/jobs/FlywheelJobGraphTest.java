@@ -104,18 +104,53 @@ class FlywheelJobGraphTest {
   }
 
   @Test
-  void unalignedCheckpointsAreRejectedByName() {
-    assertThatThrownBy(
-            () ->
-                FlywheelJob.flinkConfiguration(
-                    Fixtures.settings("--execution.checkpointing.unaligned.enabled", "true")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("execution.checkpointing.unaligned.enabled");
+  void checkpointsAreUnalignedUnlessGivenAndForcingThemIsRejectedByName() {
+    assertThat(
+            FlywheelJob.flinkConfiguration(JobSettings.defaults())
+                .get(CheckpointingOptions.ENABLE_UNALIGNED))
+        .isTrue();
     assertThat(
             FlywheelJob.flinkConfiguration(
                     Fixtures.settings("--execution.checkpointing.unaligned.enabled", "false"))
                 .get(CheckpointingOptions.ENABLE_UNALIGNED))
         .isFalse();
+    assertThatThrownBy(
+            () ->
+                FlywheelJob.flinkConfiguration(
+                    Fixtures.settings("--execution.checkpointing.unaligned.forced", "true")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("execution.checkpointing.unaligned.forced");
+  }
+
+  /**
+   * The premise of unaligned checkpoints here (docs/pipeline.md, "Checkpoints"): barriers overtake
+   * the queues in front of the join and the trainer, while every input of the scorer stays aligned,
+   * because Flink aligns all inputs of a task that has a broadcast input.
+   */
+  @Test
+  void theScorerStaysAlignedWhileTheJoinAndTheTrainerAreNot() {
+    JobSettings settings = Fixtures.settings("--flywheel.parallelism", "2");
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            FlywheelJob.flinkConfiguration(settings));
+    FlywheelJob.addKafkaPipeline(env, settings);
+    StreamGraph graph = env.getStreamGraph();
+    Map<String, StreamNode> byUid = new HashMap<>();
+    for (StreamNode node : graph.getStreamNodes()) {
+      if (node.getTransformationUID() != null) {
+        byUid.put(node.getTransformationUID(), node);
+      }
+    }
+    for (String uid : Arrays.asList(FlywheelJob.UID_LABEL_JOIN, FlywheelJob.UID_TRAINER)) {
+      assertThat(byUid.get(uid).getInEdges()).as("inputs of %s", uid).isNotEmpty();
+      for (StreamEdge edge : byUid.get(uid).getInEdges()) {
+        assertThat(edge.supportsUnalignedCheckpoints()).as("%s", edge).isTrue();
+      }
+    }
+    assertThat(byUid.get(FlywheelJob.UID_SCORER).getInEdges()).hasSize(2);
+    for (StreamEdge edge : byUid.get(FlywheelJob.UID_SCORER).getInEdges()) {
+      assertThat(edge.supportsUnalignedCheckpoints()).as("%s", edge).isFalse();
+    }
   }
 
   @Test
