@@ -12,6 +12,10 @@ import dev.flywheel.jobs.events.DeadLetter;
 import dev.flywheel.jobs.events.DeadLetterJson;
 import dev.flywheel.jobs.events.DlqReason;
 import dev.flywheel.jobs.events.RawRecord;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,9 +29,16 @@ import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -230,6 +241,34 @@ class PipelineKafkaTest {
     return -(rate * Math.log(rate) + (1 - rate) * Math.log(1 - rate));
   }
 
+  private static JobSettings settings(
+      String events, String predictions, String updates, String dlq) {
+    return JobSettings.fromArgs(
+        "--flywheel.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
+        "--flywheel.kafka.group-id", "it-" + events,
+        "--flywheel.kafka.transactional-id-prefix", "it-" + events,
+        "--flywheel.kafka.starting-offsets", "EARLIEST",
+        "--flywheel.kafka.bounded", "true",
+        "--flywheel.topic.events", events,
+        "--flywheel.topic.predictions", predictions,
+        "--flywheel.topic.model-updates", updates,
+        "--flywheel.topic.dlq", dlq,
+        "--flywheel.model.hash-bits", "12",
+        "--flywheel.model.embedding-dim", "4",
+        "--flywheel.model.hidden-layers", "8",
+        "--flywheel.model.learning-rate", "0.1",
+        "--flywheel.trainer.batch-size", "16",
+        "--flywheel.trainer.max-wait", "50ms",
+        "--flywheel.trainer.publish-interval", "100ms",
+        "--flywheel.trainer.full-snapshot-every", "5",
+        "--flywheel.join.attribution-window", "2s",
+        "--flywheel.join.click-wait", "1s",
+        "--flywheel.join.late-click-allowance", "0s",
+        "--flywheel.watermark.out-of-orderness", "500ms",
+        "--flywheel.watermark.idleness", "1s",
+        "--flywheel.parallelism", "2");
+  }
+
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void predictsEveryEventOnceWithFresherModelsAndDeadLettersExactlyTheMalformedOnes()
@@ -241,31 +280,7 @@ class PipelineKafkaTest {
     Stream stream = syntheticStream();
     KAFKA.produce(events, stream.records);
 
-    JobSettings settings =
-        JobSettings.fromArgs(
-            "--flywheel.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
-            "--flywheel.kafka.group-id", "it-" + events,
-            "--flywheel.kafka.transactional-id-prefix", "it-" + events,
-            "--flywheel.kafka.starting-offsets", "EARLIEST",
-            "--flywheel.kafka.bounded", "true",
-            "--flywheel.topic.events", events,
-            "--flywheel.topic.predictions", predictions,
-            "--flywheel.topic.model-updates", updates,
-            "--flywheel.topic.dlq", dlq,
-            "--flywheel.model.hash-bits", "12",
-            "--flywheel.model.embedding-dim", "4",
-            "--flywheel.model.hidden-layers", "8",
-            "--flywheel.model.learning-rate", "0.1",
-            "--flywheel.trainer.batch-size", "16",
-            "--flywheel.trainer.max-wait", "50ms",
-            "--flywheel.trainer.publish-interval", "100ms",
-            "--flywheel.trainer.full-snapshot-every", "5",
-            "--flywheel.join.attribution-window", "2s",
-            "--flywheel.join.click-wait", "1s",
-            "--flywheel.join.late-click-allowance", "0s",
-            "--flywheel.watermark.out-of-orderness", "500ms",
-            "--flywheel.watermark.idleness", "1s",
-            "--flywheel.parallelism", "2");
+    JobSettings settings = settings(events, predictions, updates, dlq);
 
     StreamExecutionEnvironment env = FlinkTestCluster.environment(Duration.ofMillis(500));
     DataStream<RawRecord> raw =
@@ -370,5 +385,148 @@ class PipelineKafkaTest {
     assertThat(lastLoss)
         .as("log loss of the last third vs its base rate")
         .isLessThan(baseRate - 0.02);
+  }
+
+  /**
+   * Passes records on, slowed like {@link Throttle}, and throws once: at the 500th record after the
+   * first checkpoint this subtask saw complete.
+   */
+  private static final class FailOnce
+      implements MapFunction<RawRecord, RawRecord>, CheckpointListener {
+    private static final long serialVersionUID = 1L;
+    static final AtomicBoolean FAILED = new AtomicBoolean();
+    private boolean checkpointed;
+    private long seen;
+    private long sinceCheckpoint;
+
+    @Override
+    public RawRecord map(RawRecord r) throws InterruptedException {
+      if (checkpointed && ++sinceCheckpoint == 500 && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("failure injected by the test");
+      }
+      if (++seen % 3 == 0) {
+        Thread.sleep(1);
+      }
+      return r;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+      checkpointed = true;
+    }
+  }
+
+  /**
+   * The job's own checkpoint configuration (unaligned, the scorer aligned) survives a failure: a
+   * task fails once mid-stream, the job restores its latest checkpoint, with the records that were
+   * in flight in front of the join and the trainer, and still predicts every event, dead- letters
+   * every malformed record and learns. After the restore the at-least-once sinks may repeat
+   * records, so ids are compared as sets.
+   */
+  @Test
+  @Timeout(value = 4, unit = TimeUnit.MINUTES)
+  void restoresFromAnUnalignedCheckpointAfterAFailureAndLosesNothing() throws Exception {
+    String events = KAFKA.createTopic("it-events", 2);
+    String predictions = KAFKA.createTopic("it-predictions", 2);
+    String updates = KAFKA.createTopic("it-model-updates", 1);
+    String dlq = KAFKA.createTopic("it-dlq", 2);
+    Stream stream = syntheticStream();
+    KAFKA.produce(events, stream.records);
+    JobSettings settings = settings(events, predictions, updates, dlq);
+
+    StreamExecutionEnvironment env = FlinkTestCluster.environment(Duration.ofMillis(300));
+    Configuration job = FlywheelJob.flinkConfiguration(settings);
+    assertThat(job.get(CheckpointingOptions.ENABLE_UNALIGNED)).isTrue();
+    env.configure(
+        new Configuration()
+            .set(
+                CheckpointingOptions.ENABLE_UNALIGNED,
+                job.get(CheckpointingOptions.ENABLE_UNALIGNED))
+            .set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay")
+            .set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1)
+            .set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200)));
+    FailOnce.FAILED.set(false);
+    DataStream<RawRecord> raw =
+        env.fromSource(
+                FlywheelJob.kafkaSource(settings), WatermarkStrategy.noWatermarks(), "events")
+            .uid(FlywheelJob.UID_SOURCE)
+            .map(new FailOnce())
+            .returns(TypeInformation.of(RawRecord.class))
+            .name("fail once");
+    FlywheelJob.addKafkaSinks(FlywheelJob.build(raw, settings), settings);
+    JobClient client = env.executeAsync("flywheel pipeline restored");
+    String checkpointsPath = "/jobs/" + client.getJobID() + "/checkpoints";
+    Map<Long, String> types = new HashMap<>(); // of every completed checkpoint seen while running
+    while (!client.getJobStatus().get().isGloballyTerminalState()) {
+      JsonNode running = restGet(checkpointsPath, false);
+      for (JsonNode c : running == null ? List.<JsonNode>of() : running.path("history")) {
+        if (c.path("status").asText().equals("COMPLETED")) {
+          types.put(c.get("id").asLong(), c.get("checkpoint_type").asText());
+        }
+      }
+      Thread.sleep(50);
+    }
+    client.getJobExecutionResult().get(); // throws if the job failed for good
+    assertThat(FailOnce.FAILED).as("the failure was injected").isTrue();
+
+    JsonNode checkpoints = restGet(checkpointsPath, true);
+    assertThat(checkpoints.at("/counts/restored").asLong()).as("restores").isEqualTo(1);
+    assertThat(checkpoints.at("/latest/restored/is_savepoint").asBoolean()).isFalse();
+    long restored = checkpoints.at("/latest/restored/id").asLong();
+    assertThat(types.get(restored))
+        .as("type of the restored checkpoint %d (completed checkpoints seen: %s)", restored, types)
+        .isEqualTo("UNALIGNED_CHECKPOINT");
+
+    Set<String> keys = new HashSet<>();
+    List<JsonNode> impressions = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> record :
+        KAFKA.consumeAll(predictions, Duration.ofSeconds(60), false)) {
+      JsonNode p = JSON.readTree(record.value());
+      boolean impression = p.get("type").asText().equals("impression");
+      keys.add(impression ? p.get("impressionId").asText() : p.get("requestId").asText());
+      if (impression) {
+        impressions.add(p);
+      }
+    }
+    assertThat(keys).as("prediction ids").isEqualTo(stream.predictionKeys);
+    Map<String, DlqReason> dead = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record :
+        KAFKA.consumeAll(dlq, Duration.ofSeconds(60), false)) {
+      DeadLetter d = DeadLetterJson.parse(record.value());
+      dead.put(Base64.getEncoder().encodeToString(d.original), d.reason);
+    }
+    assertThat(dead).isEqualTo(stream.malformed);
+    impressions.sort(
+        Comparator.comparingLong(p -> stream.impressionTs.get(p.get("impressionId").asText())));
+    List<JsonNode> last =
+        impressions.subList(impressions.size() - impressions.size() / 3, impressions.size());
+    assertThat(logLoss(last, stream.labels))
+        .as("log loss of the last third vs its base rate, after the restore")
+        .isLessThan(baseRateLogLoss(last, stream.labels) - 0.02);
+  }
+
+  /**
+   * GET on the test MiniCluster's REST endpoint, as JSON; a status other than 200 fails if {@code
+   * required}, else gives null.
+   */
+  private static JsonNode restGet(String path, boolean required) throws Exception {
+    Configuration client = FLINK.getClientConfiguration();
+    URI uri =
+        URI.create(
+            "http://"
+                + client.get(RestOptions.ADDRESS)
+                + ":"
+                + client.get(RestOptions.PORT)
+                + path);
+    HttpResponse<byte[]> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() != 200 && !required) {
+      return null;
+    }
+    assertThat(response.statusCode()).as("GET %s", uri).isEqualTo(200);
+    return JSON.readTree(response.body());
   }
 }
