@@ -13,6 +13,8 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataInputViewStreamWrapper;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.core.memory.DataOutputView;
+import org.apache.flink.core.memory.DataOutputViewStreamWrapper;
 import org.apache.flink.types.StringValue;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -116,6 +118,50 @@ class FieldIoTest {
     assertThat(FieldIo.readBooleans(in)).isNull();
     assertThat(FieldIo.readStrings(in)).isEmpty();
     assertThat(in.readByte()).isEqualTo((byte) 42);
+  }
+
+  /** The writers encode each array in one write: the bytes are those of one write per element. */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void arrayWritersWriteTheElementByElementBytes(boolean stream) throws IOException {
+    Random random = new Random(13);
+    for (int n : new int[] {0, 1, 7, 1_001}) {
+      int[] ints = random.ints(n).toArray();
+      double[] doubles = random.doubles(n).toArray();
+      boolean[] booleans = new boolean[n];
+      for (int i = 0; i < n; i++) {
+        booleans[i] = random.nextBoolean();
+      }
+      if (n > 1) {
+        doubles[0] = Double.longBitsToDouble(0x7ff8_0000_dead_beefL); // a NaN with a payload
+        doubles[1] = -0.0;
+      }
+      ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      DataOutputStream element = new DataOutputStream(expected);
+      element.writeInt(n);
+      for (int v : ints) {
+        element.writeInt(v);
+      }
+      element.writeInt(n);
+      for (double v : doubles) {
+        element.writeLong(Double.doubleToRawLongBits(v));
+      }
+      element.writeInt(n);
+      for (boolean v : booleans) {
+        element.writeBoolean(v);
+      }
+      element.writeInt(-1);
+
+      ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+      DataOutputSerializer buffer = new DataOutputSerializer(4);
+      DataOutputView out = stream ? new DataOutputViewStreamWrapper(streamed) : buffer;
+      FieldIo.writeInts(ints, out);
+      FieldIo.writeDoubles(doubles, out);
+      FieldIo.writeBooleans(booleans, out);
+      FieldIo.writeInts(null, out);
+      byte[] written = stream ? streamed.toByteArray() : buffer.getCopyOfBuffer();
+      assertThat(written).as("%d elements", n).isEqualTo(expected.toByteArray());
+    }
   }
 
   @ParameterizedTest
