@@ -1,9 +1,6 @@
 package dev.flywheel.jobs.types;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.types.StringValue;
@@ -26,14 +23,6 @@ public final class FieldIo {
   private static final String[] NO_STRINGS = new String[0];
 
   private static final int HIGH_BIT = 0x80;
-
-  /** Big-endian ints in a byte array, as {@link DataOutputView#writeInt} writes them. */
-  private static final VarHandle INT_BE =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-
-  /** Big-endian longs in a byte array, as {@link DataOutputView#writeLong} writes them. */
-  private static final VarHandle LONG_BE =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
   private FieldIo() {}
 
@@ -123,22 +112,12 @@ public final class FieldIo {
       return;
     }
     out.writeInt(a.length);
-    // encoded here and written in one call, not one call per element on an output type the call
-    // site sees many of (not inlined)
-    byte[] bytes = new byte[Integer.BYTES * a.length];
-    for (int i = 0; i < a.length; i++) {
-      INT_BE.set(bytes, Integer.BYTES * i, a[i]);
+    for (int v : a) {
+      out.writeInt(v);
     }
-    out.write(bytes);
   }
 
-  /**
-   * Reads an array written by {@link #writeInts}: its bytes in one {@link DataInputView#readFully}
-   * and decoded here, not one {@link DataInputView#readInt} per element. The input types of the
-   * job's records (network buffers, spanning records, state) make that call site megamorphic, and
-   * the per-element calls were 5 % of a pipeline profile's samples (docs/bench/pipeline.md,
-   * "Thirteenth round").
-   */
+  /** Reads an array written by {@link #writeInts}. */
   public static int[] readInts(DataInputView in) throws IOException {
     int n = readLength(in);
     if (n < 0) {
@@ -147,14 +126,9 @@ public final class FieldIo {
     if (n == 0) {
       return NO_INTS;
     }
-    if (n > Integer.MAX_VALUE / Integer.BYTES) {
-      throw new IOException("corrupt record: int array length " + n);
-    }
-    byte[] bytes = new byte[Integer.BYTES * n];
-    in.readFully(bytes);
     int[] a = new int[n];
     for (int i = 0; i < n; i++) {
-      a[i] = (int) INT_BE.get(bytes, Integer.BYTES * i);
+      a[i] = in.readInt();
     }
     return a;
   }
@@ -166,14 +140,12 @@ public final class FieldIo {
       return;
     }
     out.writeInt(a.length);
-    byte[] bytes = new byte[Long.BYTES * a.length]; // in one call, as writeInts
-    for (int i = 0; i < a.length; i++) {
-      LONG_BE.set(bytes, Long.BYTES * i, Double.doubleToRawLongBits(a[i]));
+    for (double v : a) {
+      out.writeLong(Double.doubleToRawLongBits(v));
     }
-    out.write(bytes);
   }
 
-  /** Reads an array written by {@link #writeDoubles}, in one read as {@link #readInts}. */
+  /** Reads an array written by {@link #writeDoubles}. */
   public static double[] readDoubles(DataInputView in) throws IOException {
     int n = readLength(in);
     if (n < 0) {
@@ -182,14 +154,9 @@ public final class FieldIo {
     if (n == 0) {
       return NO_DOUBLES;
     }
-    if (n > Integer.MAX_VALUE / Long.BYTES) {
-      throw new IOException("corrupt record: double array length " + n);
-    }
-    byte[] bytes = new byte[Long.BYTES * n];
-    in.readFully(bytes);
     double[] a = new double[n];
     for (int i = 0; i < n; i++) {
-      a[i] = Double.longBitsToDouble((long) LONG_BE.get(bytes, Long.BYTES * i));
+      a[i] = Double.longBitsToDouble(in.readLong());
     }
     return a;
   }
@@ -201,14 +168,12 @@ public final class FieldIo {
       return;
     }
     out.writeInt(a.length);
-    byte[] bytes = new byte[a.length]; // in one call, as writeInts
-    for (int i = 0; i < a.length; i++) {
-      bytes[i] = (byte) (a[i] ? 1 : 0);
+    for (boolean v : a) {
+      out.writeBoolean(v);
     }
-    out.write(bytes);
   }
 
-  /** Reads an array written by {@link #writeBooleans}, in one read as {@link #readInts}. */
+  /** Reads an array written by {@link #writeBooleans}. */
   public static boolean[] readBooleans(DataInputView in) throws IOException {
     int n = readLength(in);
     if (n < 0) {
@@ -217,11 +182,9 @@ public final class FieldIo {
     if (n == 0) {
       return NO_BOOLEANS;
     }
-    byte[] bytes = new byte[n];
-    in.readFully(bytes);
     boolean[] a = new boolean[n];
     for (int i = 0; i < n; i++) {
-      a[i] = bytes[i] != 0;
+      a[i] = in.readBoolean();
     }
     return a;
   }
