@@ -241,7 +241,35 @@ class PipelineKafkaTest {
     return -(rate * Math.log(rate) + (1 - rate) * Math.log(1 - rate));
   }
 
-  private static JobSettings settings(
+  /**
+   * One test's fresh topics, the synthetic stream produced to its events topic, and the job's
+   * settings for them.
+   */
+  private record Topics(
+      String events,
+      String predictions,
+      String updates,
+      String dlq,
+      Stream stream,
+      JobSettings settings) {
+    static Topics withTheStream() {
+      String events = KAFKA.createTopic("it-events", 2);
+      String predictions = KAFKA.createTopic("it-predictions", 2);
+      String updates = KAFKA.createTopic("it-model-updates", 1);
+      String dlq = KAFKA.createTopic("it-dlq", 2);
+      Stream stream = syntheticStream();
+      KAFKA.produce(events, stream.records);
+      return new Topics(
+          events,
+          predictions,
+          updates,
+          dlq,
+          stream,
+          jobSettings(events, predictions, updates, dlq));
+    }
+  }
+
+  private static JobSettings jobSettings(
       String events, String predictions, String updates, String dlq) {
     return JobSettings.fromArgs(
         "--flywheel.kafka.bootstrap-servers", KAFKA.bootstrapServers(),
@@ -273,14 +301,9 @@ class PipelineKafkaTest {
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void predictsEveryEventOnceWithFresherModelsAndDeadLettersExactlyTheMalformedOnes()
       throws Exception {
-    String events = KAFKA.createTopic("it-events", 2);
-    String predictions = KAFKA.createTopic("it-predictions", 2);
-    String updates = KAFKA.createTopic("it-model-updates", 1);
-    String dlq = KAFKA.createTopic("it-dlq", 2);
-    Stream stream = syntheticStream();
-    KAFKA.produce(events, stream.records);
-
-    JobSettings settings = settings(events, predictions, updates, dlq);
+    Topics topics = Topics.withTheStream();
+    Stream stream = topics.stream();
+    JobSettings settings = topics.settings();
 
     StreamExecutionEnvironment env = FlinkTestCluster.environment(Duration.ofMillis(500));
     DataStream<RawRecord> raw =
@@ -296,11 +319,11 @@ class PipelineKafkaTest {
     long jobMs = (System.nanoTime() - started) / 1_000_000;
 
     List<ConsumerRecord<byte[], byte[]>> predicted =
-        KAFKA.consumeAll(predictions, Duration.ofSeconds(60), false);
+        KAFKA.consumeAll(topics.predictions(), Duration.ofSeconds(60), false);
     List<ConsumerRecord<byte[], byte[]>> deadLetters =
-        KAFKA.consumeAll(dlq, Duration.ofSeconds(60), false);
+        KAFKA.consumeAll(topics.dlq(), Duration.ofSeconds(60), false);
     List<ConsumerRecord<byte[], byte[]>> published =
-        KAFKA.consumeAll(updates, Duration.ofSeconds(60), false);
+        KAFKA.consumeAll(topics.updates(), Duration.ofSeconds(60), false);
 
     // exactly one prediction per request and impression, keyed by its id, and nothing else
     List<JsonNode> ps = new ArrayList<>();
@@ -323,7 +346,7 @@ class PipelineKafkaTest {
     for (ConsumerRecord<byte[], byte[]> record : deadLetters) {
       DeadLetter d = DeadLetterJson.parse(record.value());
       assertThat(d.truncated()).as("dead letter %s", d).isFalse();
-      assertThat(d.topic).isEqualTo(events);
+      assertThat(d.topic).isEqualTo(topics.events());
       assertThat(dead.put(Base64.getEncoder().encodeToString(d.original), d.reason))
           .as("duplicate dead letter %s", d)
           .isNull();
@@ -419,20 +442,16 @@ class PipelineKafkaTest {
   /**
    * The job's own checkpoint configuration (unaligned, the scorer aligned) survives a failure: a
    * task fails once mid-stream, the job restores its latest checkpoint, with the records that were
-   * in flight in front of the join and the trainer, and still predicts every event, dead- letters
+   * in flight in front of the join and the trainer, and still predicts every event, dead-letters
    * every malformed record and learns. After the restore the at-least-once sinks may repeat
    * records, so ids are compared as sets.
    */
   @Test
   @Timeout(value = 4, unit = TimeUnit.MINUTES)
   void restoresFromAnUnalignedCheckpointAfterAFailureAndLosesNothing() throws Exception {
-    String events = KAFKA.createTopic("it-events", 2);
-    String predictions = KAFKA.createTopic("it-predictions", 2);
-    String updates = KAFKA.createTopic("it-model-updates", 1);
-    String dlq = KAFKA.createTopic("it-dlq", 2);
-    Stream stream = syntheticStream();
-    KAFKA.produce(events, stream.records);
-    JobSettings settings = settings(events, predictions, updates, dlq);
+    Topics topics = Topics.withTheStream();
+    Stream stream = topics.stream();
+    JobSettings settings = topics.settings();
 
     StreamExecutionEnvironment env = FlinkTestCluster.environment(Duration.ofMillis(300));
     Configuration job = FlywheelJob.flinkConfiguration(settings);
@@ -481,7 +500,7 @@ class PipelineKafkaTest {
     Set<String> keys = new HashSet<>();
     List<JsonNode> impressions = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> record :
-        KAFKA.consumeAll(predictions, Duration.ofSeconds(60), false)) {
+        KAFKA.consumeAll(topics.predictions(), Duration.ofSeconds(60), false)) {
       JsonNode p = JSON.readTree(record.value());
       boolean impression = p.get("type").asText().equals("impression");
       keys.add(impression ? p.get("impressionId").asText() : p.get("requestId").asText());
@@ -492,7 +511,7 @@ class PipelineKafkaTest {
     assertThat(keys).as("prediction ids").isEqualTo(stream.predictionKeys);
     Map<String, DlqReason> dead = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> record :
-        KAFKA.consumeAll(dlq, Duration.ofSeconds(60), false)) {
+        KAFKA.consumeAll(topics.dlq(), Duration.ofSeconds(60), false)) {
       DeadLetter d = DeadLetterJson.parse(record.value());
       dead.put(Base64.getEncoder().encodeToString(d.original), d.reason);
     }
