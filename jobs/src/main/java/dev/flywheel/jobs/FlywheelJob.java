@@ -163,8 +163,8 @@ public final class FlywheelJob {
    * execution.checkpointing.unaligned.enabled} is given (the scorer stays aligned), the configured
    * parallelism, and every non-{@code flywheel.} key given on the command line.
    *
-   * @throws IllegalArgumentException if the command line forces unaligned checkpoints onto every
-   *     edge (the scorer's broadcast state needs aligned ones)
+   * @throws IllegalArgumentException if the command line forces unaligned checkpoints (the scorer's
+   *     broadcast state needs its inputs aligned)
    */
   public static Configuration flinkConfiguration(JobSettings settings) {
     Configuration c = new Configuration();
@@ -195,11 +195,13 @@ public final class FlywheelJob {
       c.set(CheckpointingOptions.ENABLE_UNALIGNED, true);
     }
     if (c.get(CheckpointingOptions.FORCE_UNALIGNED)) {
-      // forcing would make the broadcast edge unaligned: the scorer's subtasks would snapshot at
-      // different points of the update stream (docs/pipeline.md, "Checkpoints")
+      // Forcing lifts Flink's own refusals (iterations, custom partitioners), which this job does
+      // not need; the scorer's state relies on its inputs staying aligned, so nothing that
+      // overrides Flink's rules is accepted (docs/pipeline.md, "Checkpoints")
       throw new IllegalArgumentException(
           CheckpointingOptions.FORCE_UNALIGNED.key()
-              + " must be false: the scorer's broadcast state needs aligned checkpoints");
+              + " must be false: the job needs none of what it allows, and the scorer's broadcast"
+              + " state needs its inputs aligned");
     }
     if (settings.parallelism() > 0) {
       c.set(CoreOptions.DEFAULT_PARALLELISM, settings.parallelism());
