@@ -269,6 +269,25 @@ class PipelineKafkaTest {
     }
   }
 
+  /**
+   * The job on {@code env}: the Kafka source, {@code front} (which slows or fails the stream), the
+   * pipeline and its Kafka sinks.
+   */
+  private static void addJob(
+      StreamExecutionEnvironment env,
+      JobSettings settings,
+      MapFunction<RawRecord, RawRecord> front,
+      String name) {
+    DataStream<RawRecord> raw =
+        env.fromSource(
+                FlywheelJob.kafkaSource(settings), WatermarkStrategy.noWatermarks(), "events")
+            .uid(FlywheelJob.UID_SOURCE)
+            .map(front)
+            .returns(TypeInformation.of(RawRecord.class))
+            .name(name);
+    FlywheelJob.addKafkaSinks(FlywheelJob.build(raw, settings), settings);
+  }
+
   private static JobSettings jobSettings(
       String events, String predictions, String updates, String dlq) {
     return JobSettings.fromArgs(
@@ -306,14 +325,7 @@ class PipelineKafkaTest {
     JobSettings settings = topics.settings();
 
     StreamExecutionEnvironment env = FlinkTestCluster.environment(Duration.ofMillis(500));
-    DataStream<RawRecord> raw =
-        env.fromSource(
-                FlywheelJob.kafkaSource(settings), WatermarkStrategy.noWatermarks(), "events")
-            .uid(FlywheelJob.UID_SOURCE)
-            .map(new Throttle())
-            .returns(TypeInformation.of(RawRecord.class))
-            .name("throttle");
-    FlywheelJob.addKafkaSinks(FlywheelJob.build(raw, settings), settings);
+    addJob(env, settings, new Throttle(), "throttle");
     long started = System.nanoTime();
     env.execute("flywheel pipeline on Kafka"); // returns once the bounded source is exhausted
     long jobMs = (System.nanoTime() - started) / 1_000_000;
@@ -418,8 +430,8 @@ class PipelineKafkaTest {
       implements MapFunction<RawRecord, RawRecord>, CheckpointListener {
     private static final long serialVersionUID = 1L;
     static final AtomicBoolean FAILED = new AtomicBoolean();
+    private final Throttle throttle = new Throttle();
     private boolean checkpointed;
-    private long seen;
     private long sinceCheckpoint;
 
     @Override
@@ -427,10 +439,7 @@ class PipelineKafkaTest {
       if (checkpointed && ++sinceCheckpoint == 500 && FAILED.compareAndSet(false, true)) {
         throw new IllegalStateException("failure injected by the test");
       }
-      if (++seen % 3 == 0) {
-        Thread.sleep(1);
-      }
-      return r;
+      return throttle.map(r);
     }
 
     @Override
@@ -466,14 +475,7 @@ class PipelineKafkaTest {
             .set(
                 RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200)));
     FailOnce.FAILED.set(false);
-    DataStream<RawRecord> raw =
-        env.fromSource(
-                FlywheelJob.kafkaSource(settings), WatermarkStrategy.noWatermarks(), "events")
-            .uid(FlywheelJob.UID_SOURCE)
-            .map(new FailOnce())
-            .returns(TypeInformation.of(RawRecord.class))
-            .name("fail once");
-    FlywheelJob.addKafkaSinks(FlywheelJob.build(raw, settings), settings);
+    addJob(env, settings, new FailOnce(), "fail once");
     JobClient client = env.executeAsync("flywheel pipeline restored");
     String checkpointsPath = "/jobs/" + client.getJobID() + "/checkpoints";
     Map<Long, String> types = new HashMap<>(); // of every completed checkpoint seen while running
