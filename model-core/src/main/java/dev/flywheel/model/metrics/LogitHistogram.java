@@ -71,7 +71,11 @@ public final class LogitHistogram {
    * @param weight non-negative example weight
    */
   public void add(double prediction, double label, double weight) {
-    int b = bin(prediction);
+    addToBin(bin(prediction), label, weight);
+  }
+
+  /** {@link #add} into bin {@code b}, which {@link #bin} gave for the prediction. */
+  void addToBin(int b, double label, double weight) {
     if (label >= 0.5) {
       positives[b] += weight;
       positiveWeight += weight;

@@ -4,16 +4,21 @@ package dev.flywheel.model.metrics;
  * Progressive metrics over the most recent {@code capacity} examples only (a sliding window), for
  * "recent" figures on a drifting stream.
  *
- * <p>Memory is bounded by the window: three {@code double} arrays of {@code capacity} entries (the
- * examples in the window, a ring buffer) plus one {@link LogitHistogram}. When an example leaves
- * the window its contribution is subtracted from the running sums and the histogram, so {@link
- * #add} stays O(1); to keep floating-point drift from the subtractions bounded, the sums are
- * recomputed from the ring once every {@code capacity} evictions (amortised O(1)). Not thread-safe.
+ * <p>Memory is bounded by the window: four {@code double} arrays and one {@code int} array of
+ * {@code capacity} entries (the examples in the window with their log loss and histogram bin, a
+ * ring buffer) plus one {@link LogitHistogram}. When an example leaves the window its contribution
+ * is subtracted from the running sums and the histogram, so {@link #add} stays O(1); the loss and
+ * bin kept with it make that subtraction free of logarithms (two of the four an example otherwise
+ * costs; the trainer adds every example it trains on). To keep floating-point drift from the
+ * subtractions bounded, the sums are recomputed from the ring once every {@code capacity} evictions
+ * (amortised O(1)). Not thread-safe.
  */
 public final class WindowedMetrics implements ClassificationMetrics {
   private final double[] predictions;
   private final double[] labels;
   private final double[] weights;
+  private final double[] losses;
+  private final int[] bins;
   private final LogitHistogram histogram;
   private int next;
   private int size;
@@ -41,6 +46,8 @@ public final class WindowedMetrics implements ClassificationMetrics {
     this.predictions = new double[capacity];
     this.labels = new double[capacity];
     this.weights = new double[capacity];
+    this.losses = new double[capacity];
+    this.bins = new int[capacity];
     this.histogram = histogram;
   }
 
@@ -55,28 +62,30 @@ public final class WindowedMetrics implements ClassificationMetrics {
       throw new IllegalArgumentException("weight must be finite and >= 0, got " + weight);
     }
     if (size == predictions.length) {
-      double p = predictions[next];
-      double y = labels[next];
       double w = weights[next];
-      accumulate(p, y, -w);
-      histogram.remove(p, y, w);
+      accumulate(predictions[next], labels[next], losses[next], -w);
+      histogram.addToBin(bins[next], labels[next], -w);
       size--;
       if (++evictionsSinceResum == predictions.length) {
         resum();
       }
     }
+    double loss = Losses.logLoss(prediction, label);
+    int bin = histogram.bin(prediction);
     predictions[next] = prediction;
     labels[next] = label;
     weights[next] = weight;
-    accumulate(prediction, label, weight);
-    histogram.add(prediction, label, weight);
+    losses[next] = loss;
+    bins[next] = bin;
+    accumulate(prediction, label, loss, weight);
+    histogram.addToBin(bin, label, weight);
     size++;
     next = next + 1 == predictions.length ? 0 : next + 1;
   }
 
-  private void accumulate(double prediction, double label, double w) {
+  private void accumulate(double prediction, double label, double loss, double w) {
     weight += w;
-    logLossSum += w * Losses.logLoss(prediction, label);
+    logLossSum += w * loss;
     double error = prediction - label;
     squaredErrorSum += w * error * error;
     correctSum += w * Losses.correct(prediction, label);
@@ -98,7 +107,7 @@ public final class WindowedMetrics implements ClassificationMetrics {
       start += predictions.length;
     }
     for (int k = 0, i = start; k < size; k++) {
-      accumulate(predictions[i], labels[i], weights[i]);
+      accumulate(predictions[i], labels[i], losses[i], weights[i]);
       i = i + 1 == predictions.length ? 0 : i + 1;
     }
   }
