@@ -184,7 +184,18 @@ class JsonWritersTest {
       Double.POSITIVE_INFINITY,
       0.31
     };
-    long[] longs = {0, 7, -7, 1732700000000L, Long.MAX_VALUE, Long.MIN_VALUE, -1_000_000_000_000L};
+    long[] longs = new long[7 + 4 * 18];
+    long[] special = {
+      0, 7, -7, 1732700000000L, Long.MAX_VALUE, Long.MIN_VALUE, -1_000_000_000_000L
+    };
+    System.arraycopy(special, 0, longs, 0, special.length);
+    long power = 10; // every digit count's first and last number, both signs
+    for (int k = 0; k < 18; k++, power *= 10) {
+      longs[7 + 4 * k] = power;
+      longs[8 + 4 * k] = power - 1;
+      longs[9 + 4 * k] = -power;
+      longs[10 + 4 * k] = 1 - power;
+    }
     int asciiPath = 0;
     for (int i = 0; i < 20_000; i++) {
       Prediction p = new Prediction();
