@@ -36,16 +36,9 @@ final class AsciiPredictionWriter {
   private static final byte[] NULL = ascii("null");
   private static final byte[][] TYPES = new byte[EventType.values().length][];
 
-  /** "00", "01", …, "99": the two digits of {@code r} at {@code 2r} and {@code 2r + 1}. */
-  private static final byte[] DIGIT_PAIRS = new byte[200];
-
   static {
     for (EventType t : EventType.values()) {
       TYPES[t.ordinal()] = ascii("\"" + t.json() + "\"");
-    }
-    for (int r = 0; r < 100; r++) {
-      DIGIT_PAIRS[2 * r] = (byte) ('0' + r / 10);
-      DIGIT_PAIRS[2 * r + 1] = (byte) ('0' + r % 10);
     }
   }
 
@@ -162,49 +155,27 @@ final class AsciiPredictionWriter {
     return true;
   }
 
-  /**
-   * A long in decimal, if not {@link Long#MIN_VALUE}. Two digits per division, from a table: a
-   * prediction has three numbers, two of them 13-digit times, and one digit per division was 4.8 %
-   * of the scorer thread's samples in run 22 (docs/bench/pipeline.md, "Fourteenth round").
-   */
+  /** A long in decimal, if not {@link Long#MIN_VALUE}. */
   private boolean number(long v) {
     if (v == Long.MIN_VALUE) {
       return false;
     }
     ensure(20);
     byte[] b = buf;
-    int at = pos;
     if (v < 0) {
-      b[at++] = '-';
+      b[pos++] = '-';
       v = -v;
     }
-    int end = at + digits(v);
-    int i = end;
-    while (v >= 100) {
-      long q = v / 100;
-      int r = (int) (v - q * 100) << 1;
-      b[--i] = DIGIT_PAIRS[r + 1];
-      b[--i] = DIGIT_PAIRS[r];
-      v = q;
+    int len = 1;
+    for (long t = v; t >= 10; t /= 10) {
+      len++;
     }
-    int r = (int) v;
-    if (r >= 10) {
-      b[--i] = DIGIT_PAIRS[(r << 1) + 1];
-      b[--i] = DIGIT_PAIRS[r << 1];
-    } else {
-      b[--i] = (byte) ('0' + r);
+    for (int i = pos + len - 1; i >= pos; i--) {
+      b[i] = (byte) ('0' + (int) (v % 10));
+      v /= 10;
     }
-    pos = end;
+    pos += len;
     return true;
-  }
-
-  /** The number of decimal digits of {@code v} ≥ 0 (1 for 0). */
-  private static int digits(long v) {
-    int n = 1;
-    for (long bound = 10; n < 19 && v >= bound; bound *= 10) {
-      n++;
-    }
-    return n;
   }
 
   private void put(byte[] bytes) {
